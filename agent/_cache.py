@@ -1,8 +1,8 @@
 """A content-addressed cache of step results.
 
-The key is a hash of the tool's name and version and of its arguments, where every
-artifact counts by the SHA-256 of its content, not its path: the same audio under another
-name is the same input. An entry is a directory holding ``output.json`` and the output
+The key is a hash of the tool's name and version, of the environment variables it
+declares (``@tool(env=...)``) and of its arguments, where every artifact counts by the
+SHA-256 of its content, not its path: the same audio under another name is the same input. An entry is a directory holding ``output.json`` and the output
 files; it is built under a temporary name and renamed into place, so a reader never sees
 half an entry.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -48,7 +49,9 @@ class Cache:
 
     def key(self, spec: ToolSpec, args: dict[str, Any]) -> str:
         """The cache key of calling ``spec`` with ``args``."""
-        payload = {"tool": spec.name, "version": spec.version, "args": fingerprint(args)}
+        payload: dict[str, Any] = {"tool": spec.name, "version": spec.version, "args": fingerprint(args)}
+        if spec.env:  # the backend a variable selects changes the result
+            payload["env"] = {name: os.environ.get(name) for name in spec.env}
         text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -72,6 +72,7 @@ class ToolSpec:
     timeout_s: float | None = None
     retries: int = 0
     resources: dict[str, float] = field(default_factory=dict)
+    env: tuple[str, ...] = ()
     input_model: type[BaseModel] = field(default=BaseModel, repr=False)
 
     # -- outputs ---------------------------------------------------------------------
@@ -181,6 +182,7 @@ def tool(
     timeout_s: float | None = None,
     retries: int = 0,
     resources: dict[str, float] | None = None,
+    env: Sequence[str] = (),
 ) -> Any:
     """Turn a typed function into a tool; works bare (``@tool``) or with options.
 
@@ -199,6 +201,8 @@ def tool(
         timeout_s: default per-call time limit in seconds (plans may override).
         retries: default number of extra attempts after a retryable failure.
         resources: scheduling hints such as ``{"cpu": 2, "gpu": 1, "memory_mb": 4000}``.
+        env: environment variables that change what the tool does (a backend or checkpoint
+            it picks); their values are part of the cache key.
 
     Raises:
         ToolDefinitionError: the function lacks type hints or docs; every problem is listed.
@@ -216,6 +220,7 @@ def tool(
             timeout_s=timeout_s,
             retries=retries,
             resources=dict(resources or {}),
+            env=tuple(env),
         )
         setattr(f, _MARK, spec)
         return f

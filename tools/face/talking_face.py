@@ -12,7 +12,7 @@ from .._artifacts import Audio, Image, Video
 from .._context import ToolContext
 from .._media import write_video
 from .._spec import tool
-from ._backends import get_backend
+from ._backends import BACKEND_ENV, get_backend
 from ._cues import speech_cues
 from ._portrait import MAX_SIDE_PX, load_portrait
 from ._track import EMOTIONS, build_track
@@ -27,6 +27,7 @@ Emotion = Literal["neutral", "happy", "sad", "angry", "surprised", "calm", "exci
 
 @tool(
     tags=("face", "video"),
+    env=(BACKEND_ENV,),
     examples=(
         "make my portrait say this",
         "animate this photo so it speaks the audio",

@@ -42,6 +42,7 @@ class GestureResult(BaseModel):
 
 @tool(
     tags=("gesture", "motion", "body", "animation"),
+    env=(CHECKPOINT_ENV,),
     examples=(
         "make a body gesture animation for this speech",
         "animate an avatar's arms and head to match my voice",
