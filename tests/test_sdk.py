@@ -26,7 +26,7 @@ from tools import (
     sniff_kind,
     tool,
 )
-from tools._media import write_wav
+from tools._media import load_audio, write_wav
 
 
 @tool(tags=("speech",), examples=("say hello",), timeout_s=30, retries=1, resources={"cpu": 2})
@@ -292,3 +292,18 @@ def test_artifact_from_file_refuses_wrong_content(tmp_path):
     with pytest.raises(BadInput, match="does not exist"):
         artifact_from_file(tmp_path / "missing.wav", Audio)
     assert isinstance(artifact_from_file("examples/portrait.png"), Image)
+
+
+def test_load_audio_keeps_levels_across_channel_counts(tmp_path):
+    t = np.arange(8000) / 16000
+    tone = 0.5 * np.sin(2 * np.pi * 440 * t)
+    mono = write_wav(tmp_path / "mono.wav", tone, 16000)
+    stereo = write_wav(tmp_path / "stereo.wav", np.stack([tone, 0.5 * tone], axis=1), 16000)
+    dual = write_wav(tmp_path / "dual.wav", np.stack([tone, tone], axis=1), 16000)
+    up = load_audio(mono, 16000, mono=False)
+    assert up.shape == (8000, 2) and np.allclose(up[:, 0], up[:, 1])
+    assert np.abs(up).max() == pytest.approx(0.5, abs=1e-3)  # ffmpeg alone would give 0.354
+    assert np.abs(load_audio(stereo, 16000, mono=False)).max(axis=0) == pytest.approx([0.5, 0.25], abs=1e-3)
+    assert np.abs(load_audio(dual, 16000, mono=False)).max() == pytest.approx(0.5, abs=1e-3)
+    # Mono mixes stereo down with the -3 dB pan law: a centred source keeps its loudness.
+    assert np.abs(load_audio(dual, 16000)).max() == pytest.approx(0.5 * 2**0.5, abs=1e-3)

@@ -8,6 +8,7 @@ numpy is the only import at module level; nothing here loads a model.
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import wave
 from collections.abc import Iterable, Iterator
@@ -38,22 +39,53 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _decode_command(path: Path, sr: int, channels: int) -> list[str]:
+def _decode_command(path: Path, sr: int, mono: bool) -> list[str]:
+    """ffmpeg decoding ``path`` at ``sr`` Hz to stdout: raw mono float32, or a Sun AU stream.
+
+    The AU header carries the channel count, which stereo decoding needs: ffmpeg keeps mono
+    as mono (its own mono-to-stereo upmix would lower the level by 3 dB) and stereo as
+    stereo, and folds more channels down to stereo.
+    """
+    if mono:
+        output = ["-f", "f32le", "-acodec", "pcm_f32le", "-ac", "1"]
+    else:
+        output = ["-af", "aformat=channel_layouts=mono|stereo", "-f", "au", "-acodec", "pcm_f32be"]
     return [
-        ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn",
-        "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(sr), "pipe:1",
-    ]  # fmt: skip
+        ffmpeg_exe(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        *output,
+        "-ar",
+        str(sr),
+        "pipe:1",
+    ]
+
+
+def _read_au(data: bytes) -> np.ndarray:
+    """Samples of a float32 Sun AU stream as shape ``(n, channels)``."""
+    if len(data) < 24:
+        return np.zeros((0, 2), dtype=np.float32)
+    magic, offset, _, encoding, _, channels = struct.unpack(">4sIIIII", data[:24])
+    if magic != b".snd" or encoding != 6 or channels not in (1, 2):
+        raise ValueError(f"unexpected AU header from ffmpeg: {data[:24]!r}")
+    return np.frombuffer(data, dtype=">f4", offset=offset).astype(np.float32).reshape(-1, channels)
 
 
 def load_audio(
     path: str | Path, sr: int = 16000, mono: bool = True, max_s: float | None = None
 ) -> np.ndarray:
-    """Decode an audio (or video) file to float32 samples in [-1, 1] at ``sr`` Hz.
+    """Decode an audio (or video) file to float32 samples at ``sr`` Hz (full scale is 1).
 
     Args:
         path: any file ffmpeg can decode.
         sr: target sample rate in Hz, > 0.
-        mono: mix down to one channel (shape ``(n,)``); else shape ``(n, 2)``.
+        mono: mix down to one channel (shape ``(n,)``) with ffmpeg's -3 dB pan law, so a
+            centred sound keeps its loudness; else shape ``(n, 2)``, where a mono file is
+            copied to both channels at its own level.
         max_s: refuse files longer than this many seconds (default 2 hours); use
             :func:`iter_audio_blocks` to stream longer ones.
 
@@ -61,10 +93,9 @@ def load_audio(
         BadInput: the file cannot be decoded as audio, or holds no samples.
     """
     path = Path(path)
-    channels = 1 if mono else 2
     limit_s = MAX_IN_MEMORY_S if max_s is None else max_s
     # Ask ffmpeg for one sample more than allowed, so "too long" is known without decoding it all.
-    cmd = _decode_command(path, sr, channels)
+    cmd = _decode_command(path, sr, mono)
     cmd[cmd.index("pipe:1") : cmd.index("pipe:1")] = ["-t", f"{limit_s + 1.0 / sr:.6f}"]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
@@ -73,12 +104,14 @@ def load_audio(
             f"{path.name} could not be read as audio ({reason[-1] if reason else 'ffmpeg failed'}) "
             "— give a wav, mp3, flac or ogg file"
         )
-    y = np.frombuffer(proc.stdout, dtype=np.float32)
+    y = np.frombuffer(proc.stdout, dtype=np.float32) if mono else _read_au(proc.stdout)
     if y.size == 0:
         raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
-    if y.size / channels / sr > limit_s:
+    if len(y) / sr > limit_s:
         raise BadInput(f"{path.name} is longer than {limit_s:.0f} s — split it or stream it")
-    return y if mono else y.reshape(-1, channels)
+    if not mono and y.shape[1] == 1:
+        y = np.repeat(y, 2, axis=1)
+    return y
 
 
 def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) -> Iterator[np.ndarray]:
@@ -91,7 +124,9 @@ def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) 
     """
     path = Path(path)
     block_bytes = int(block_s * sr) * 4
-    proc = subprocess.Popen(_decode_command(path, sr, 1), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _decode_command(path, sr, mono=True), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None and proc.stderr is not None  # set by PIPE above
     got_any = False
     try:

@@ -26,9 +26,6 @@ def load_music(
     """
     path = Path(audio.path if isinstance(audio, Audio) else audio)
     y = load_audio(path, sr=sr, mono=mono, max_s=max_s)
-    if not mono and np.array_equal(y[:, 0], y[:, 1]):
-        # ffmpeg upmixes a mono source 3 dB down in each channel; keep its level instead.
-        y = np.repeat(load_audio(path, sr=sr, mono=True, max_s=max_s)[:, None], 2, axis=1)
     if peak_dbfs(y) < SILENCE_DBFS:
         raise BadInput(
             f"{path.name} is silent (peak below {SILENCE_DBFS:.0f} dBFS) — give a recording with sound in it"
