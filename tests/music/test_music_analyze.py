@@ -8,6 +8,8 @@ from music_helpers import cadence_notes, render, save, score, tone
 
 from tools import BadInput, Json, get_spec
 from tools.music import music_analyze
+from tools.music._theory import estimate_key
+from tools.music.analyze import _key_weights
 
 pytestmark = pytest.mark.slow
 SR = 22050
@@ -76,3 +78,18 @@ def test_a_text_file_is_refused(tmp_path, ctx) -> None:
     with pytest.raises(BadInput, match="could not be read as audio"):
         analyze(save(tmp_path / "x.wav", tone(440, 1, SR), SR).model_copy(update={"path": path}), ctx)
     assert path.read_text() == "this is not audio"
+
+
+@pytest.mark.parametrize(("ending", "name"), [((9, 0, 4), "A minor"), ((0, 4, 7), "C major")])
+def test_the_final_chord_settles_a_key_the_body_leaves_open(ending, name) -> None:
+    """56 s cycling the six triads that C major and A minor share, then 2 s on one of them."""
+
+    def frames(pitch_classes, n):
+        column = np.full((12, 1), 0.05)
+        column[list(pitch_classes)] = 1.0
+        return np.repeat(column, n, axis=1)
+
+    triads = [(0, 4, 7), (5, 9, 0), (7, 11, 2), (9, 0, 4), (2, 5, 9), (4, 7, 11)]
+    chroma = np.hstack([frames(t, 5) for t in triads] * 20 + [frames(ending, 22)])
+    key, _ = estimate_key(_key_weights(chroma, frame_s=2048 / 22050))
+    assert key.name == name

