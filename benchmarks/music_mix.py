@@ -4,7 +4,8 @@ Speech comes from text_to_speech (espeak-ng when the speech tools are not instal
 from music_generate("soft piano"). For several loudness targets the script measures the
 result's integrated loudness (BS.1770) and sample peak, and the ducking depth actually
 applied to the music: in 0.25 s windows the output is fitted as a * voice + b * music by
-least squares, and the depth is b outside speech over b under speech, in dB.
+least squares, and the depth is b outside speech over b under speech, in dB. The mix keeps
+the whole music (length="longest") so that there is music after the voice to measure.
 Targets: peak <= -1 dBFS, loudness within 1 LU of the target.
 
     .venv/bin/python benchmarks/music_mix.py
@@ -68,7 +69,7 @@ def main() -> None:
         for duck in (False, True):
             t0 = time.perf_counter()
             out = get_spec(audio_mix).invoke(
-                {"tracks": [voice, music], "duck": duck, "target_lufs": target}, ToolContext.temporary()
+                {"tracks": [voice, music], "duck": duck, "target_lufs": target, "length": "longest"}, ToolContext.temporary()
             )
             elapsed = time.perf_counter() - t0
             sr = out.sample_rate
