@@ -2,9 +2,9 @@
 
 The key is a hash of the tool's name and version, of the environment variables it
 declares (``@tool(env=...)``) and of its arguments, where every artifact counts by the
-SHA-256 of its content, not its path: the same audio under another name is the same input. An entry is a directory holding ``output.json`` and the output
-files; it is built under a temporary name and renamed into place, so a reader never sees
-half an entry.
+SHA-256 of its content, not its path: the same audio under another name is the same
+input. An entry is a directory holding ``output.json`` and the output files; it is built
+under a temporary name and renamed into place, so a reader never sees half an entry.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def main() -> None:
         for duck in (False, True):
             t0 = time.perf_counter()
             out = get_spec(audio_mix).invoke(
-                {"tracks": [voice, music], "duck": duck, "target_lufs": target, "length": "longest"}, ToolContext.temporary()
+                {"tracks": [voice, music], "duck": duck, "target_lufs": target, "length": "longest"},
+                ToolContext.temporary(),
             )
             elapsed = time.perf_counter() - t0
             sr = out.sample_rate

@@ -51,18 +51,8 @@ def _decode_command(path: Path, sr: int, mono: bool) -> list[str]:
     else:
         output = ["-af", "aformat=channel_layouts=mono|stereo", "-f", "au", "-acodec", "pcm_f32be"]
     return [
-        ffmpeg_exe(),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        *output,
-        "-ar",
-        str(sr),
-        "pipe:1",
-    ]
+        ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", *output, "-ar", str(sr), "pipe:1"
+    ]  # fmt: skip
 
 
 def _read_au(data: bytes) -> np.ndarray:
