@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import textwrap
 from pathlib import Path
@@ -27,6 +28,7 @@ from tools import (
     tool,
 )
 from tools._media import load_audio, write_wav
+from tools._version import _tree_digest, default_version
 
 
 @tool(tags=("speech",), examples=("say hello",), timeout_s=30, retries=1, resources={"cpu": 2})
@@ -307,3 +309,26 @@ def test_load_audio_keeps_levels_across_channel_counts(tmp_path):
     assert np.abs(load_audio(dual, 16000, mono=False)).max() == pytest.approx(0.5, abs=1e-3)
     # Mono mixes stereo down with the -3 dB pan law: a centred source keeps its loudness.
     assert np.abs(load_audio(dual, 16000)).max() == pytest.approx(0.5 * 2**0.5, abs=1e-3)
+
+
+def test_default_version_follows_the_whole_package(tmp_path, monkeypatch):
+    package = tmp_path / "vpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helper.py").write_text("FACTOR = 2\n")
+    (package / "tool.py").write_text(
+        "from tools import tool\nfrom .helper import FACTOR\n\n"
+        "@tool\ndef double(x: int) -> int:\n"
+        '    """Double a number.\n\n    Args:\n        x: the number.\n    """\n'
+        "    return FACTOR * x\n\n"
+        '@tool(version="2")\ndef pinned(x: int) -> int:\n'
+        '    """Return a number.\n\n    Args:\n        x: the number.\n    """\n'
+        "    return x\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("vpkg.tool")
+    before = get_spec(module.double).version
+    assert default_version(module.double) == before and get_spec(module.pinned).version == "2"
+    (package / "helper.py").write_text("FACTOR = 3\n")
+    _tree_digest.cache_clear()  # a new process would read the files afresh
+    assert default_version(module.double) != before

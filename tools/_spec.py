@@ -8,7 +8,6 @@ output type. Nothing is written twice.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import inspect
 import typing
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from ._artifacts import Artifact
 from ._context import ToolContext
 from ._docstring import parse_docstring
 from ._types import artifact_types, type_name, wire_annotation
+from ._version import default_version
 from .errors import BadInput, ToolDefinitionError, ToolError, did_you_mean
 
 __all__ = ["Param", "ToolSpec", "get_spec", "tool"]
@@ -195,7 +195,8 @@ def tool(
         description: overrides the docstring's summary line.
         tags: free labels ("speech", "music"…) used for grouping and search.
         examples: sample requests that this tool serves, used by planners.
-        version: part of the cache key; defaults to a hash of the function's source.
+        version: part of the cache key; defaults to a hash of the function's source and of
+            the package that defines it (see :mod:`tools._version`).
         cache: whether identical calls may reuse an earlier result (False for tools whose
             output should differ between calls).
         timeout_s: default per-call time limit in seconds (plans may override).
@@ -307,16 +308,8 @@ def build_spec(
         params=params,
         returns=hints["return"],
         returns_doc=doc.returns,
-        version=version or _source_hash(fn),
+        version=version or default_version(fn),
         context_param=context_param,
         input_model=input_model,
         **options,
     )
-
-
-def _source_hash(fn: Callable[..., Any]) -> str:
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):
-        source = getattr(getattr(fn, "__code__", None), "co_code", b"").hex()
-    return hashlib.sha256(source.encode()).hexdigest()[:12]
