@@ -181,16 +181,16 @@ class OfflinePlanner:
         """What the clauses' choices are worth; a clause that an earlier clause's step serves
         too ("what key is it in, and how fast is it") counts a little less than one of its own."""
         leading = next((i for i, c in enumerate(choice) if c is not None), len(choice))
-        value = self.skip_value * leading  # clauses before the first tool qualify nothing
+        # Clauses before the first tool qualify no step; they set the scene ("listen to this
+        # voicemail", "use photo.jpg and voice.wav") and count double, so that no tool is forced
+        # onto them.
+        value = 2 * self.skip_value * leading
         for c, scope in _groups(choice, request):
             first, *rest = scope
             value += scores[first][c]
             value += sum(
                 scores[i][c] - _AGAIN_COST if choice[i] is not None else self.skip_value for i in rest
             )
-        value += sum(
-            self.skip_value for c in choice[: next((i for i, c in enumerate(choice) if c is not None), 0)]
-        )
         return value
 
     def _build(
