@@ -131,8 +131,8 @@ class Builder:
         if accepts(a.annotation, b.annotation):
             return self._mix(a, b, scope)
         for name, value in under.args.items():
-            fed = next((s for s in self.sources if s.step is not None and s.ref == value), None)
-            if fed is None or not accepts(fed.annotation, b.annotation):
+            fed = self._source(value)
+            if fed is None or fed.step is None or not accepts(fed.annotation, b.annotation):
                 continue
             mixed = self._mix(fed, b, scope)
             if mixed is not None and mixed.main is not None:
@@ -167,8 +167,8 @@ class Builder:
         """Repeat a step for each further unread user file of the kind it read ("these two songs")."""
         for step in list(self.steps):
             for name, value in list(step.args.items()):
-                read = next((s for s in self.sources if s.path is not None and s.ref == value), None)
-                if read is None:
+                read = self._source(value)
+                if read is None or read.path is None:
                     continue  # not a user file (a literal, a step output)
                 param = step.card.spec.params[name]
                 for other in self.sources:
@@ -400,6 +400,10 @@ class Builder:
             step.sources.append(source)
             self.sources.append(source)
         self.steps.append(step)
+
+    def _source(self, value: Any) -> Source | None:
+        """The source an argument refers to; None for a literal."""
+        return next((s for s in self.sources if s.ref == value), None)
 
     def _new_id(self, name: str) -> str:
         taken = {s.id for s in self.steps}
