@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from agent import Cache, Plan, RunStore, make_executor, validate_plan
-from tools import Registry, Text, ToolContext, ToolError, ToolRetry, get_spec, tool
+from tools import Registry, Text, ToolContext, ToolError, ToolRetry, tool
 
 
 @tool
@@ -116,20 +116,6 @@ def times(events, kind: str) -> dict[str, float]:
 
 def statuses(result) -> dict[str, str]:
     return {s.id: s.status for s in result.steps}
-
-
-def test_plan_graph_from_references():
-    plan = Plan.from_data(
-        {
-            "steps": [
-                {"id": "a", "tool": "nap"},
-                {"id": "b", "tool": "join", "args": {"parts": ["$a", "x"]}},
-                {"id": "c", "tool": "join", "args": {"parts": ["$a"]}},
-                {"id": "d", "tool": "join", "args": {"parts": ["$b", "$c"]}},
-            ]
-        }
-    )
-    assert plan.graph() == {"a": set(), "b": {"a"}, "c": {"a"}, "d": {"b", "c"}}
 
 
 def test_diamond_runs_in_ready_groups(executor_kind, tmp_path):
@@ -240,36 +226,6 @@ def test_cache_hit_reuses_outputs(executor_kind, tmp_path):
     assert second.step("b").output == "hello world"
     changed, _ = execute(executor_kind, tmp_path, [{**steps[0], "args": {"label": "other"}}], cache=cache)
     assert statuses(changed) == {"a": "finished"}
-
-
-def test_cache_key_follows_declared_environment(monkeypatch, tmp_path):
-    @tool(env=("TROUPE_TEST_BACKEND",))
-    def styled(label: str) -> str:
-        """Echo the label.
-
-        Args:
-            label: any text.
-        """
-        return label
-
-    cache, spec = Cache(tmp_path), get_spec(styled)
-    monkeypatch.delenv("TROUPE_TEST_BACKEND", raising=False)
-    unset = cache.key(spec, {"label": "x"})
-    monkeypatch.setenv("TROUPE_TEST_BACKEND", "fast")
-    fast = cache.key(spec, {"label": "x"})
-    monkeypatch.setenv("TROUPE_TEST_BACKEND", "fine")
-    assert len({unset, fast, cache.key(spec, {"label": "x"})}) == 3
-    monkeypatch.setenv("TROUPE_TEST_BACKEND", "fast")
-    assert cache.key(spec, {"label": "x"}) == fast
-    assert get_spec(nap).env == ()  # a tool that declares nothing keeps one key
-
-
-def test_backend_switching_tools_declare_their_variables():
-    from tools.face import BACKEND_ENV, talking_face
-    from tools.gesture.co_speech_gesture import CHECKPOINT_ENV, co_speech_gesture
-
-    assert get_spec(talking_face).env == (BACKEND_ENV,)
-    assert get_spec(co_speech_gesture).env == (CHECKPOINT_ENV,)
 
 
 def test_cancel_stops_the_run(executor_kind, tmp_path):

@@ -95,3 +95,17 @@ def test_malformed_plans_say_where(text, message):
 def test_missing_plan_file(tmp_path):
     with pytest.raises(PlanFormatError, match="does not exist"):
         Plan.load(tmp_path / "nope.yaml")
+
+
+def test_plan_graph_from_references():
+    plan = Plan.from_data(
+        {
+            "steps": [
+                {"id": "a", "tool": "nap"},
+                {"id": "b", "tool": "join", "args": {"parts": ["$a", "x"]}},
+                {"id": "c", "tool": "join", "args": {"parts": ["$a"]}},
+                {"id": "d", "tool": "join", "args": {"parts": ["$b", "$c"]}},
+            ]
+        }
+    )
+    assert plan.graph() == {"a": set(), "b": {"a"}, "c": {"a"}, "d": {"b", "c"}}

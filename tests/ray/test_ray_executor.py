@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("ray")  # an optional extra
 
 import agent._ray
+from agent import make_executor
 from tests.agent.test_executor import *  # noqa: F403  (every contract test, rerun here)
 
 pytestmark = pytest.mark.ray
@@ -25,3 +26,11 @@ def executor_kind(request, ray_cluster, monkeypatch) -> str:
     variant = functools.partial(agent._ray.RayRunner, placement=placement, files=files)
     monkeypatch.setattr(agent._ray, "RayRunner", variant)
     return "ray"
+
+
+def test_the_contract_reruns_on_the_ray_variant(executor_kind, request):
+    """Guards the fixture: without it the imported tests would quietly run on threads."""
+    runner = make_executor(executor_kind).runner
+    placement, files = request.node.callspec.params["executor_kind"].split("-")
+    assert type(runner).__name__ == "RayRunner"
+    assert (runner.placement, runner.files) == (placement, files)
