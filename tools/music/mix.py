@@ -18,6 +18,7 @@ _MAX_S = 60 * 60
 _CEILING_DBFS = -1.2  # a little under -1 dBFS so 16-bit rounding cannot cross it
 _SPEECH_META = ("words", "phonemes", "phoneme_set", "text")
 _TAIL_S = 2.0  # music left after the last word of a voice-over, fading out
+_CUT_FADE_S = 0.5  # any other cut track fades out over this, instead of clicking
 
 
 @tool(
@@ -73,11 +74,10 @@ def audio_mix(
     if duck is None:
         duck = bool(tracks[0].meta.get("words"))
     lens = [len(s) for s in signals]
-    fade_s = 0.5
     if length == "auto" and duck and len(signals) > 1:  # a voice-over ends soon after the voice
         n, fade_s = min(max(lens), lens[0] + int(_TAIL_S * sr)), _TAIL_S
     else:
-        n = {"shortest": min, "first": lambda lens: lens[0]}.get(length, max)(lens)
+        n, fade_s = {"shortest": min, "first": lambda lens: lens[0]}.get(length, max)(lens), _CUT_FADE_S
     signals = [_fit_length(s * g, n, sr, fade_s) for s, g in zip(signals, gains, strict=True)]
     ctx.report(0.4, "mixing")
 
@@ -101,7 +101,7 @@ def audio_mix(
     return audio_info(path, **meta)
 
 
-def _fit_length(y: np.ndarray, n: int, sr: int, fade_s: float = 0.5) -> np.ndarray:
+def _fit_length(y: np.ndarray, n: int, sr: int, fade_s: float) -> np.ndarray:
     """Pad with silence or cut to ``n`` samples; a cut ends with a ``fade_s`` fade, not a click."""
     if len(y) <= n:
         return np.pad(y, ((0, n - len(y)), (0, 0)))
