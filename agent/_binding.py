@@ -30,7 +30,7 @@ from tools import (
 from tools._types import artifact_types, is_list, list_item
 from tools.errors import did_you_mean
 
-from ._files import UserFiles
+from ._files import FileOutside, UserFiles
 from ._plan import FileRef, Plan, PlanFormatError, StepRef, iter_refs
 from .errors import PlanError, PlanIssue
 
@@ -226,10 +226,10 @@ class _Validator:
         return None, None
 
     def bind_file(self, ref: FileRef, want: Any, name: str) -> Artifact | None:
-        path = self.files.resolve(ref.name)
-        if path is None:
-            given = ", ".join(self.files.names()) or "none"
-            self.issue(f"argument {name!r}: file {ref} not found (files given: {given}); pass it with -f")
+        try:
+            path = self.files.lookup(ref.name)
+        except FileOutside as e:
+            self.issue(f"argument {name!r}: {e}")
             return None
         kinds = artifact_types(want) or ({Text} if accepts(want, Text) else set())
         if not kinds:

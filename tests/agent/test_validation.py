@@ -196,7 +196,7 @@ def test_duplicate_ids():
 
 def test_missing_file(files):
     [msg] = issues([{"id": "a", "tool": "analyze", "args": {"audio": "@missing.wav"}}], files)
-    assert "file @missing.wav not found (files given: face.png, fake.wav, poem.txt, song.wav)" in msg
+    assert "file @missing.wav not found (files given: @face.png, @song.wav, @fake.wav, @poem.txt)" in msg
 
 
 def test_file_content_must_match_the_declared_type(files):
