@@ -25,6 +25,7 @@ from tools import (
     UnknownToolError,
     accepts,
     artifact_from_file,
+    iter_artifacts,
     type_name,
 )
 from tools._types import artifact_types, is_list, list_item
@@ -175,17 +176,26 @@ class _Validator:
             self.issue(f"argument {name!r}: references may stand only as a whole value or a list item")
             return value
         try:
-            return TypeAdapter(want).validate_python(value)
+            bound = TypeAdapter(want).validate_python(value)
         except ValidationError as e:
             if artifact_types(want):
-                self.issue(
-                    f"argument {name!r} wants {type_name(want)}: give a user file '@name' or an "
-                    f"earlier step '$id', not the literal {value!r}"
-                )
+                self.literal_artifact(value, want, name)
             else:
                 reason = "; ".join(err["msg"].lower() for err in e.errors())
                 self.issue(f"argument {name!r} = {value!r}: {reason}")
             return value
+        if iter_artifacts(bound):
+            # A literal such as {"path": "/etc/passwd"} would name a file past every check:
+            # files enter a plan only as '@name' (which confinement judges) or '$step'.
+            self.literal_artifact(value, want, name)
+            return value
+        return bound
+
+    def literal_artifact(self, value: Any, want: Any, name: str) -> None:
+        self.issue(
+            f"argument {name!r} wants {type_name(want)}: give a user file '@name' or an "
+            f"earlier step '$id', not the literal {value!r}"
+        )
 
     def bind_ref(self, ref: StepRef, want: Any, name: str) -> OutputRef | None:
         if ref.step not in self.specs:

@@ -150,6 +150,14 @@ def test_a_given_file_is_readable_wherever_it_lies(session):
     assert "@/etc/hostname is outside the files given with the request; files given: @secret.txt" in msg
 
 
+def test_a_literal_cannot_stand_for_a_file(session):
+    # Were {"path": ...} accepted as an artifact, it would name a file past every check.
+    [msg] = issues({"tracks": [{"path": str(session["secret"])}]}, confined(session), "mix")
+    assert msg.startswith("step 'x': argument 'tracks' wants list[Audio]: give a user file '@name'")
+    [msg] = issues({"tracks": [{"path": "/etc/passwd"}]}, UserFiles(), "mix")  # open plans too
+    assert "not the literal [{'path': '/etc/passwd'}]" in msg
+
+
 def test_symlinked_roots_are_judged_by_their_target(tmp_path, session):
     alias = tmp_path / "alias"
     os.symlink(session["root"], alias)
