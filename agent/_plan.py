@@ -52,6 +52,20 @@ class FileRef:
         return f"@{self.name}"
 
 
+_SIGNS = ("@", "$")
+
+
+def _literal(value: Any) -> Any:
+    """``value`` written so that :func:`parse_value` reads it back as the same literal."""
+    if isinstance(value, str):
+        return value[0] + value if value.startswith(_SIGNS) else value
+    if isinstance(value, list):
+        return [_literal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _literal(v) for k, v in value.items()}
+    return value
+
+
 def parse_value(value: Any) -> Any:
     """Turn the references inside an argument value into :class:`StepRef`/:class:`FileRef`.
 
@@ -156,7 +170,9 @@ class Plan(BaseModel):
         """A copy with ``{{name}}`` replaced by ``values[name]``.
 
         An argument that is exactly ``"{{name}}"`` takes the value as it is (so a number
-        stays a number); inside longer text the value is formatted in.
+        stays a number); inside longer text the value is formatted in. A value is always a
+        literal: text that would start with ``@`` or ``$`` because of it is escaped (``@@``,
+        ``$$``), so ``--set`` can neither name a file nor wire a step.
 
         Raises:
             PlanFormatError: a variable has no value, or a value names no variable.
@@ -178,8 +194,9 @@ class Plan(BaseModel):
             if isinstance(value, str):
                 whole = _VAR.fullmatch(value.strip())
                 if whole:
-                    return values[whole.group(1)]
-                return _VAR.sub(lambda m: str(values[m.group(1)]), value)
+                    return _literal(values[whole.group(1)])
+                filled = _VAR.sub(lambda m: str(values[m.group(1)]), value)
+                return filled if value.startswith(_SIGNS) else _literal(filled)
             if isinstance(value, list):
                 return [sub(v) for v in value]
             if isinstance(value, dict):

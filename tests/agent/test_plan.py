@@ -68,6 +68,25 @@ def test_variables_are_filled_with_types_kept():
     assert filled.steps[0].args == {"duration": 12, "description": "soft piano"}
 
 
+@pytest.mark.parametrize(
+    ("template", "value", "filled", "parsed"),
+    [
+        ("{{x}}", "@/etc/passwd", "@@/etc/passwd", "@/etc/passwd"),
+        ("{{x}}", "$speak", "$$speak", "$speak"),
+        ("{{x}}", "@@x", "@@@x", "@@x"),  # an escape in the value is kept as it was typed
+        ("{{x}} and more", "@/etc/passwd", "@@/etc/passwd and more", "@/etc/passwd and more"),
+        ("{{x}}", ["@a.wav", {"k": "$s"}], ["@@a.wav", {"k": "$$s"}], ["@a.wav", {"k": "$s"}]),
+        ("say {{x}}", "@home", "say @home", "say @home"),
+        ("@{{x}}", "song.wav", "@song.wav", FileRef("song.wav")),  # the plan's own reference
+    ],
+)
+def test_a_variable_is_always_filled_as_a_literal(template, value, filled, parsed):
+    plan = Plan.from_data({"steps": [{"id": "m", "tool": "t", "args": {"a": template}}]})
+    step = plan.fill({"x": value}).steps[0]
+    assert step.args["a"] == filled
+    assert step.parsed_args()["a"] == parsed and step.dependencies() == set()
+
+
 def test_missing_and_unknown_variables_are_named():
     plan = Plan.from_data({"steps": [{"id": "m", "tool": "t", "args": {"x": "{{a}}"}}]})
     with pytest.raises(PlanFormatError, match=r"needs a value for a: --set a=\.\.\."):
