@@ -154,6 +154,36 @@ def test_files_are_found_by_name_relative_to_the_plan(tmp_path):
     assert out.returncode == 0, out.stderr
 
 
+ECHO_TOOLS = """\
+from tools import Text, ToolContext, tool
+
+
+@tool
+def echo(text: str, *, ctx: ToolContext) -> Text:
+    \"\"\"Write the text it is given.
+
+    Args:
+        text: what to write.
+    \"\"\"
+    return Text.write(ctx, "echo.txt", text)
+"""
+
+
+@pytest.mark.parametrize("value", ["@/etc/hostname", "$first", "@@x"])
+def test_set_values_are_literals_not_references(tmp_path, value):
+    (tmp_path / "echo_tools.py").write_text(ECHO_TOOLS)
+    plan = bad_plan(
+        tmp_path,
+        "steps:\n  - {id: first, tool: echo, args: {text: hello}}\n"
+        "  - {id: second, tool: echo, args: {text: '{{line}}'}}\n",
+    )
+    out = troupe("exec", str(plan), "--set", f"line={value}", "--json", "--tools", str(tmp_path / "echo_tools.py"),
+                 "--no-builtins")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    second = json.loads(out.stdout)["steps"][1]
+    assert Path(second["output"]).read_text() == value  # the text itself, not the file or the step
+
+
 def test_unknown_option_is_a_usage_error():
     out = troupe("exec", "x.yaml", "--colour", "red")
     assert out.returncode == 2 and "unrecognized arguments: --colour red" in out.stderr
