@@ -89,25 +89,40 @@ class Agent:
             self._responder = LLMResponder(spec) if llm else TemplateResponder()
         return self._responder
 
-    def plan(self, request: str, files: Sequence[str | Path] = ()) -> Plan:
-        """Plan ``request`` without running it."""
-        user_files = UserFiles(files)
-        return self.planner.plan(request, user_files.paths, self.registry)
+    def plan(self, request: str, files: Sequence[str | Path] | UserFiles = ()) -> Plan:
+        """Plan ``request`` without running it.
+
+        A planner's plan is not trusted (an LLM may be talked into anything): it may read
+        only ``files`` (or, given a :class:`UserFiles`, what that allows).
+
+        Raises:
+            PlanError: the plan fails validation, e.g. it names a file it may not read.
+        """
+        return self._planned(request, _user_files(files, confined=True)).plan
+
+    def _planned(self, request: str, files: UserFiles) -> ValidatedPlan:
+        plan = self.planner.plan(request, files.paths, self.registry)
+        return validate_plan(plan, self.registry, files)
 
     def validate(
-        self, plan: Plan, files: Sequence[str | Path] = (), base_dir: str | Path | None = None
+        self, plan: Plan, files: Sequence[str | Path] | UserFiles = (), base_dir: str | Path | None = None
     ) -> ValidatedPlan:
         """Check ``plan`` against the tools and files.
+
+        Args:
+            plan: the plan; it may name any file unless ``files`` is a confined :class:`UserFiles`.
+            files: the files given with it, or a :class:`UserFiles` saying what it may read.
+            base_dir: where ``@path`` references that name no given file are looked up.
 
         Raises:
             PlanError: listing every problem, each naming its step.
         """
-        return validate_plan(plan, self.registry, UserFiles(files, base_dir))
+        return validate_plan(plan, self.registry, _user_files(files, base_dir))
 
     def stream(
         self,
         request: str | None = None,
-        files: Sequence[str | Path] = (),
+        files: Sequence[str | Path] | UserFiles = (),
         *,
         plan: Plan | None = None,
         out_dir: str | Path | None = None,
@@ -116,19 +131,23 @@ class Agent:
     ) -> Iterator[Event]:
         """Plan (unless ``plan`` is given), validate and run, yielding events.
 
-        The last event is ``run_finished``; its ``result`` is the :class:`RunResult`
-        with the reply filled in. Planning and validation errors are raised before any
-        event. Closing the generator cancels the run.
+        A plan made here from ``request`` may read only ``files``; a ``plan`` you pass
+        may name any file, unless ``files`` is a confined :class:`UserFiles` (as the web
+        app passes for a session). The last event is ``run_finished``; its ``result`` is
+        the :class:`RunResult` with the reply filled in. Planning and validation errors
+        are raised before any event. Closing the generator cancels the run.
 
         Raises:
             PlanError: the plan is invalid; nothing ran.
             TroupeError: a file is missing or the planner failed.
         """
+        user_files = _user_files(files, base_dir, confined=plan is None)
         if plan is None:
             if not request or not request.strip():
                 raise TroupeError("the request is empty — say what you would like done")
-            plan = self.plan(request, files)
-        validated = self.validate(plan, files, base_dir)
+            validated = self._planned(request, user_files)
+        else:
+            validated = validate_plan(plan, self.registry, user_files)
         run = self.store.new_run(request, out_dir)
         for event in self.executor.stream(validated, run, cancel):
             if event.kind == "run_finished":
@@ -147,6 +166,15 @@ def final_result(events: Iterable[Event]) -> RunResult:
         if event.kind == "run_finished":
             result = event.result
     return result
+
+
+def _user_files(
+    files: Sequence[str | Path] | UserFiles, base_dir: str | Path | None = None, confined: bool = False
+) -> UserFiles:
+    """``files`` as given, or made into one: open, or ``confined`` to the files themselves."""
+    if isinstance(files, UserFiles):
+        return files
+    return UserFiles(files, base_dir, roots=[] if confined else None)
 
 
 def make_executor(name: str, **options: Any) -> Executor:

@@ -55,9 +55,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     agent = _agent(args)
-    plan = agent.plan(args.request, args.files)
-    if plan.steps:
-        agent.validate(plan, args.files)
+    plan = agent.plan(args.request, args.files)  # validated: it may read only the files given
     if args.save:
         plan.save(args.save)
     if args.json:
@@ -197,7 +195,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="an input file; plans refer to it as @NAME (repeatable)",
+        help="an input file, relative to the current folder (not to a plan file); plans refer to it "
+        "as @NAME, its file name, or the end of its path that tells apart files with one name "
+        "(@d1/song.wav) (repeatable)",
     )
     plan_opts = argparse.ArgumentParser(add_help=False)
     plan_opts.add_argument("--planner", default="offline", help="offline (default) or openai")
@@ -234,7 +234,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "exec", parents=[tool_opts, file_opts, run_opts], help="run a saved plan (a scripted pipeline)"
     )
-    p.add_argument("plan", help="a plan file (.yaml or .json)")
+    p.add_argument(
+        "plan",
+        help="a plan file (.yaml or .json); an @path in it that names no -f file is taken from its folder",
+    )
     p.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="fill {{NAME}} in the plan"
     )

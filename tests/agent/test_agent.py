@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import tests.testtools as testtools
@@ -97,6 +99,24 @@ def test_a_given_plan_runs_without_the_planner(tmp_path):
     assert result.ok and planner.calls == [] and result.run_dir == (tmp_path / "out").resolve()
     with pytest.raises(TroupeError, match="is not empty"):
         agent.run(plan=TONE_PLAN, out_dir=tmp_path / "out")
+
+
+def test_a_planners_plan_may_read_only_the_files_given(tmp_path):
+    outside = tmp_path / "outside.wav"
+    wav = tmp_path / "mine.wav"
+    first = Agent(planner=ScriptedPlanner(TONE_PLAN), registry=REGISTRY, runs_dir=tmp_path / "r").run("x")
+    for path in (wav, outside):
+        path.write_bytes(first.step("beep").output.path.read_bytes())
+    sneaky = Plan.from_data({"steps": [{"id": "m", "tool": "measure", "args": {"audio": f"@{outside}"}}]})
+    agent, _ = make_agent(tmp_path, sneaky)
+    message = f"step 'm': argument 'audio': @{outside} is outside the files given with the request"
+    for call in (lambda: agent.plan("how loud", [wav]), lambda: agent.run("how loud", files=[wav])):
+        with pytest.raises(PlanError, match=re.escape(message)):
+            call()
+    assert not (tmp_path / "runs").exists()
+    # The user's own plan may name their own files.
+    assert agent.run(plan=sneaky, files=[wav]).ok
+    assert agent.validate(sneaky).steps["m"].args["audio"].path == outside
 
 
 def test_unknown_planner_and_executor_names():

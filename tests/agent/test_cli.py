@@ -184,6 +184,19 @@ def test_set_values_are_literals_not_references(tmp_path, value):
     assert Path(second["output"]).read_text() == value  # the text itself, not the file or the step
 
 
+def test_files_given_with_f_are_taken_from_the_current_folder(tmp_path):
+    write_wav(tmp_path / "song.wav", 0.5 * np.ones(1600), 16000)  # the one meant: peak 0.5
+    (tmp_path / "plans").mkdir()
+    write_wav(tmp_path / "plans" / "song.wav", 0.1 * np.ones(1600), 16000)  # next to the plan: peak 0.1
+    (tmp_path / "plans" / "p.yaml").write_text("steps: [{id: a, tool: measure, args: {audio: '@song.wav'}}]")
+    out = troupe("exec", "plans/p.yaml", "-f", "song.wav", "--json", "--tools", TEST_TOOLS, "--no-builtins",
+                 cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(Path(json.loads(out.stdout)["steps"][0]["output"]).read_text())
+    assert stats["peak"] == pytest.approx(0.5, abs=0.01)
+    assert "relative to the current folder" in troupe("exec", "--help").stdout
+
+
 def test_unknown_option_is_a_usage_error():
     out = troupe("exec", "x.yaml", "--colour", "red")
     assert out.returncode == 2 and "unrecognized arguments: --colour red" in out.stderr
