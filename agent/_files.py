@@ -35,21 +35,25 @@ def plan_names(paths: Iterable[str | Path]) -> dict[Path, str]:
     other file shares (``d1/song.wav``). Write a reference as ``"@" + name``.
 
     Args:
-        paths: the files given with a request (resolved here; duplicates count once).
+        paths: the files given with a request; a file given twice counts once.
 
     Returns:
-        resolved path → plan name, in the order given.
+        each path as given (a :class:`~pathlib.Path`) → its plan name, in the order given.
+
+    Raises:
+        TroupeError: a path cannot be resolved (a symlink loop).
     """
-    resolved = list(dict.fromkeys(_resolve(Path(p)) for p in paths))
+    given = {Path(p): _resolve(Path(p)) for p in paths}
+    distinct = list(dict.fromkeys(given.values()))
     names = {}
-    for path in resolved:
-        others = [p.parts for p in resolved if p != path]
+    for path in distinct:
+        others = [p.parts for p in distinct if p != path]
         k = 1
         while k < len(path.parts) and any(o[-k:] == path.parts[-k:] for o in others):
             k += 1
         name = "/".join(path.parts[-k:]) if k < len(path.parts) else str(path)
         names[path] = f"./{name}" if name.startswith("@") else name  # "@@" would read as a literal
-    return names
+    return {p: names[r] for p, r in given.items()}
 
 
 class UserFiles:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
 from tools._types import strip_optional
 
+from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_description, json_keys, list_kind
 from ._request import LAYER_WORDS, Request, stem, words
 
@@ -77,9 +78,10 @@ class Builder:
 
     def __init__(self, catalog: Catalog, request: Request, kinds: dict[Path, str]):
         self.catalog, self.request = catalog, request
+        names = plan_names(kinds)  # two files with one name stay two inputs
         self.sources = [
             Source(
-                f"@{p.name}",
+                f"@{names[p]}",
                 ARTIFACT_TYPES[k],
                 f"{p.stem.replace('_', ' ')} {_NOUNS.get(k, k.lower())}",
                 path=p,

@@ -20,7 +20,7 @@ import prompts
 from tools import Registry, sniff_kind
 
 from .._binding import validate_plan
-from .._files import UserFiles
+from .._files import UserFiles, plan_names
 from .._plan import Plan, PlanFormatError
 from ..errors import PlanError, PlanningError
 
@@ -108,7 +108,8 @@ class LLMPlanner(ABC):
     def system_prompt(self, request: str, files: Sequence[Path], registry: Registry) -> str:
         """The system message: rules, the (most relevant) tool cards and the user's files."""
         cards = "\n\n".join(spec.card() for spec in self.relevant_tools(request, registry))
-        listed = "\n".join(f"- @{f.name} ({sniff_kind(f) or 'unknown kind'})" for f in files) or "(none)"
+        names = plan_names(files)
+        listed = "\n".join(f"- @{names[f]} ({sniff_kind(f) or 'unknown kind'})" for f in names) or "(none)"
         return Template(prompts.load("planner_system.txt")).safe_substitute(tools=cards, files=listed)
 
     def relevant_tools(self, request: str, registry: Registry) -> list[Any]:
@@ -132,7 +133,7 @@ class LLMPlanner(ABC):
         """
         plan = parse_plan(answer)
         if plan.steps:
-            validate_plan(plan, registry, UserFiles(files))
+            validate_plan(plan, registry, UserFiles(files, roots=[]))  # the model may read only these
         return plan
 
     def _fall_back(self, request: str, files: Sequence[Path], registry: Registry, why: str) -> Plan:

@@ -197,6 +197,27 @@ def test_files_given_with_f_are_taken_from_the_current_folder(tmp_path):
     assert "relative to the current folder" in troupe("exec", "--help").stdout
 
 
+@pytest.mark.slow  # the offline planner loads its sentence-embedding model
+def test_two_files_with_one_name_stay_two_inputs(tmp_path):
+    t = np.arange(16000) / 16000
+    for folder, freq_hz in (("d1", 440), ("d2", 660)):
+        (tmp_path / folder).mkdir()
+        write_wav(tmp_path / folder / "song.wav", 0.3 * np.sin(2 * np.pi * freq_hz * t), 16000)
+    files = ("-f", "d1/song.wav", "-f", "d2/song.wav")
+    out = troupe("run", "mix these two", *files, "--json", "--no-cache", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    [mix] = json.loads(out.stdout)["steps"]
+    manifest = json.loads((Path(mix["output"]).parents[1] / "run.json").read_text())
+    assert manifest["plan"]["steps"][0]["args"]["tracks"] == ["@d1/song.wav", "@d2/song.wav"]
+    import soundfile as sf
+
+    y, sr = sf.read(mix["output"])
+    spectrum = np.abs(np.fft.rfft(y if y.ndim == 1 else y.mean(axis=1)))
+    freqs = np.fft.rfftfreq(len(y), 1 / sr)
+    level = {f: spectrum[np.abs(freqs - f).argmin()] for f in (440, 660)}
+    assert level[660] > 0.5 * level[440]  # both songs are in the mix, not the first one twice
+
+
 def test_unknown_option_is_a_usage_error():
     out = troupe("exec", "x.yaml", "--colour", "red")
     assert out.returncode == 2 and "unrecognized arguments: --colour red" in out.stderr

@@ -65,6 +65,29 @@ def test_valid_plan_is_returned_as_given_and_the_request_is_bounded(server, regi
     assert sent["messages"][-1] == {"role": "user", "content": "say hello calmly"}
 
 
+def test_files_are_named_uniquely_and_the_model_may_read_only_them(server, registry, tmp_path):
+    from tools._media import write_wav
+
+    songs = []
+    for folder in ("d1", "d2"):
+        (tmp_path / folder).mkdir()
+        songs.append(write_wav(tmp_path / folder / "song.wav", [0.0, 0.1] * 800, 16000))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the model")
+    server.answer({"steps": [{"id": "leak", "tool": "text_sentiment", "args": {"text": f"@{secret}"}}]})
+    mix = {
+        "steps": [{"id": "mix", "tool": "audio_mix", "args": {"tracks": ["@d1/song.wav", "@d2/song.wav"]}}]
+    }
+    server.answer(mix)
+    fallback = StubFallback()
+    plan = _planner(server, fallback=fallback).plan("mix these two", songs, registry)
+    system = server.requests[0]["messages"][0]["content"]
+    assert "- @d1/song.wav (Audio)\n- @d2/song.wav (Audio)" in system
+    repair = server.requests[1]["messages"][-1]["content"]
+    assert f"step 'leak': argument 'text': @{secret} is outside the files given with the request" in repair
+    assert plan.to_dict()["steps"] == mix["steps"] and fallback.calls == 0
+
+
 def test_broken_json_is_sent_back_once_with_the_error(server, registry):
     server.answer('{"steps": [{"id": "speech", "tool": "text_to_speech"')  # cut off
     server.answer(f"Here you go:\n```json\n{json.dumps(VALID)}\n```")
