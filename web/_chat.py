@@ -131,10 +131,9 @@ class ChatTurn:
         self.history[live.at] = self.message(live.checklist.markdown())
         events = self.agent.stream(
             self.text,
-            files,
+            self.session.user_files(files),  # the plan may read only this session's files
             plan=plan,
             out_dir=run_dir,
-            base_dir=self.session.dir / "uploads",
             cancel=self.cancel,
         )
         threading.Thread(

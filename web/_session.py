@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent import UserFiles
 from tools import file_sha256, sniff_kind
 
 __all__ = ["ACCEPTED_KINDS", "Session", "UploadCheck"]
@@ -156,6 +157,17 @@ class Session:
                 continue
             found.append({**data, "run_dir": str(manifest.parent)})
         return found
+
+    def user_files(self, given: Iterable[str | Path] = ()) -> UserFiles:
+        """What a plan of this session may read: the files ``given`` with the request, and
+        files inside the session's uploads and earlier results — nothing else, whichever
+        planner wrote the plan (``@name`` is looked up in the uploads)."""
+        return UserFiles(
+            given,
+            base_dir=self.dir / "uploads",
+            roots=[self.dir / "uploads", self.dir / "runs"],
+            scope="this session's files",
+        )
 
     def owns(self, path: str | Path) -> bool:
         """Whether ``path`` lies inside this session's folder."""
