@@ -6,6 +6,7 @@ an :class:`~agent.Agent` from options and serves the app on loopback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ def launch(
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
     max_concurrent_runs: int = 2,
     block: bool = True,
+    planners: Mapping[str, Any] | None = None,
     **agent_options: Any,
 ) -> TroupeApp:
     """Serve the app (``troupe web``).
@@ -35,6 +37,8 @@ def launch(
         max_upload_mb: largest upload in MB, > 0.
         max_concurrent_runs: requests run at once, >= 1; others queue.
         block: keep serving until interrupted; False returns once the server is up.
+        planners: the planners users may switch to in Settings, by name (see
+            :func:`create_app`); ``troupe web`` offers every planner the operator configured.
         **agent_options: passed to :class:`agent.Agent` (``planner``, ``executor``,
             ``registry``, ``max_workers``, ``device``…).
 
@@ -45,7 +49,11 @@ def launch(
 
     agent = Agent(runs_dir=runs_dir, **agent_options)
     app = create_app(
-        agent, runs_dir=runs_dir, max_upload_mb=max_upload_mb, max_concurrent_runs=max_concurrent_runs
+        agent,
+        runs_dir=runs_dir,
+        max_upload_mb=max_upload_mb,
+        max_concurrent_runs=max_concurrent_runs,
+        planners=planners,
     )
     app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block)
     return app

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import gradio as gr
 from agent import Agent
 
 from ._handlers import Handlers
-from ._settings import PLANNER_CHOICES
+from ._settings import DEFAULT_CHOICE, PlannerChoices, PlannerSpec
 
 __all__ = ["TroupeApp", "create_app"]
 
@@ -63,6 +64,7 @@ def create_app(
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
     max_concurrent_runs: int = 2,
     max_queue: int = 32,
+    planners: Mapping[str, PlannerSpec] | None = None,
 ) -> TroupeApp:
     """Build the Troupe chat app (without serving it).
 
@@ -75,12 +77,15 @@ def create_app(
         max_concurrent_runs: requests run at once across all users, >= 1; the rest wait
             in the queue.
         max_queue: requests that may wait; more are turned away with a "queue full" note.
+        planners: the planners a user may switch to in Settings, by name: a planner, a
+            name for :func:`agent.get_planner`, or a function making one. The offline
+            planner when None. Endpoints are yours to configure; the page only picks a name.
 
     Returns:
         The app; call ``.launch()`` (or :func:`web.launch`) to serve it.
 
     Raises:
-        ValueError: a limit is out of range.
+        ValueError: a limit is out of range, or a planner is called "default".
     """
     if max_upload_mb <= 0:
         raise ValueError(f"max_upload_mb must be > 0, got {max_upload_mb}")
@@ -91,7 +96,7 @@ def create_app(
     sessions_root.mkdir(parents=True, exist_ok=True)
     max_upload_bytes = int(max_upload_mb * 1e6)
 
-    handlers = Handlers(agent, sessions_root, max_upload_bytes)
+    handlers = Handlers(agent, sessions_root, max_upload_bytes, PlannerChoices(planners))
 
     with TroupeApp(title="Troupe", analytics_enabled=False, delete_cache=(3600, 24 * 3600)) as app:
         session_state = gr.State(None)
@@ -120,10 +125,12 @@ def create_app(
                 pick = gr.Dropdown(label="Run", choices=[], interactive=True)
                 run_zip = gr.DownloadButton("Download run (zip)", interactive=False)
         with gr.Tab("Settings"):
-            planner_choice = gr.Radio(list(PLANNER_CHOICES), value="default", label="Planner")
-            base_url = gr.Textbox(label="OpenAI-compatible base URL", placeholder="http://localhost:11434/v1")
-            model = gr.Textbox(label="Model", placeholder="llama3.1")
-            api_key = gr.Textbox(label="API key (if the endpoint needs one)", type="password")
+            planner_choice = gr.Radio(
+                handlers.planners.names,
+                value=DEFAULT_CHOICE,
+                label="Planner",
+                info="The planners this server offers; its operator configures their endpoints.",
+            )
             apply = gr.Button("Apply")
             settings_note = gr.Markdown()
         with gr.Tab("Tools"):
@@ -153,7 +160,7 @@ def create_app(
         )
         apply.click(
             handlers.apply_settings,
-            [planner_choice, base_url, model, api_key, session_state],
+            [planner_choice, session_state],
             [session_state, settings_note],
             api_visibility="private",
         )

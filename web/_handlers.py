@@ -18,7 +18,7 @@ from tools import TroupeError
 
 from ._chat import ChatTurn
 from ._session import Session
-from ._settings import choose_planner
+from ._settings import PlannerChoices
 
 __all__ = ["EMPTY_INPUT", "Handlers"]
 
@@ -33,12 +33,14 @@ class Handlers:
         agent: plans and runs every session's requests.
         sessions_root: the folder holding one private folder per session.
         max_upload_bytes: largest upload accepted, > 0.
+        planners: the planners a session may switch to.
     """
 
-    def __init__(self, agent: Agent, sessions_root: Path, max_upload_bytes: int):
+    def __init__(self, agent: Agent, sessions_root: Path, max_upload_bytes: int, planners: PlannerChoices):
         self.agent = agent
         self.sessions_root = sessions_root
         self.max_upload_bytes = max_upload_bytes
+        self.planners = planners
 
     def session(self, session: Session | None) -> Session:
         return session if session is not None else Session(self.sessions_root, self.max_upload_bytes)
@@ -99,17 +101,13 @@ class Handlers:
         return session, gr.DownloadButton(value=str(session.zip_run(run_dir)), interactive=True)
 
     # -- settings ----------------------------------------------------------------------
-    def apply_settings(
-        self, choice: str, base_url: str, model: str, api_key: str, session: Session | None
-    ) -> tuple:
-        """Switch the session's planner; returns a note saying what is in use now."""
+    def apply_settings(self, choice: str, session: Session | None) -> tuple:
+        """Switch the session's planner to one the operator offers; a note says which is in use."""
         session = self.session(session)
         try:
-            session.planner = choose_planner(choice, base_url, model, api_key)
+            session.planner = self.planners.choose(choice)
         except TroupeError as e:
             return session, f"⚠ {e}"
         if session.planner is None:
             return session, "Using the app's default planner."
-        return session, f"Planner for this session: **{choice}**" + (
-            f" ({model.strip()})" if choice == "openai" else ""
-        )
+        return session, f"Planner for this session: **{choice}**"

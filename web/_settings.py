@@ -1,44 +1,73 @@
-"""Settings a user may change for their own session: which planner makes the plans."""
+"""Which planner a session uses: one the operator offers, picked by name.
+
+Endpoints (URLs, models, keys) are the operator's configuration — ``troupe web``'s flags,
+the environment, ``$TROUPE_HOME/endpoints.toml`` — never a browser user's: a user who could
+point the server at a URL of their own would choose what it plans and where it connects.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
 
 from agent import Planner, get_planner
 from tools import TroupeError
 
-__all__ = ["PLANNER_CHOICES", "choose_planner"]
+__all__ = ["DEFAULT_CHOICE", "PlannerChoices"]
 
-#: "default" keeps the app's own planner (the one ``troupe web --planner`` chose).
-PLANNER_CHOICES = ("default", "offline", "openai")
+#: Keeps the app's own planner (the one ``troupe web --planner`` chose).
+DEFAULT_CHOICE = "default"
+
+PlannerSpec = Planner | str | Callable[[], Planner]
 
 
-def choose_planner(choice: str, base_url: str = "", model: str = "", api_key: str = "") -> Planner | None:
-    """The planner for a session, or None for the app's default.
+class PlannerChoices:
+    """The planners a user may switch to in Settings, by name.
 
     Args:
-        choice: one of :data:`PLANNER_CHOICES`.
-        base_url: the OpenAI-compatible endpoint (``http://localhost:11434/v1``), for "openai".
-        model: the model name at that endpoint, for "openai".
-        api_key: the endpoint's key, if it needs one.
+        offered: name → a planner, a name for :func:`agent.get_planner`, or a function
+            making one (called on first use, once). None offers the offline planner.
 
     Raises:
-        TroupeError: an unknown choice, a missing URL or model, or a planner that cannot
-            be set up; the message says what to fix.
+        ValueError: a planner is called "default" (the app's own planner goes by it).
     """
-    if choice not in PLANNER_CHOICES:
-        raise TroupeError(f"Unknown planner {choice!r}; choose one of: {', '.join(PLANNER_CHOICES)}")
-    if choice == "default":
-        return None
-    options: dict[str, str] = {}
-    if choice == "openai":
-        base_url, model = base_url.strip(), model.strip()
-        if not base_url.startswith(("http://", "https://")) or not model:
-            raise TroupeError(
-                "the OpenAI-compatible planner needs a base URL (http://… or https://…) and a model name"
+
+    def __init__(self, offered: Mapping[str, PlannerSpec] | None = None):
+        self._offered = dict(offered) if offered is not None else {"offline": "offline"}
+        if DEFAULT_CHOICE in self._offered:
+            raise ValueError(
+                f"{DEFAULT_CHOICE!r} names the app's own planner; offer planners under other names"
             )
-        options = {"base_url": base_url, "model": model}
-        if api_key.strip():
-            options["api_key"] = api_key.strip()
+        self._built: dict[str, Planner] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        """What the page offers: "default" first, then the operator's planners."""
+        return [DEFAULT_CHOICE, *self._offered]
+
+    def choose(self, name: str) -> Planner | None:
+        """The planner called ``name``, built once and shared; None for the app's default.
+
+        Raises:
+            TroupeError: no planner has that name, or it cannot be set up.
+        """
+        if name == DEFAULT_CHOICE:
+            return None
+        if not isinstance(name, str) or name not in self._offered:
+            raise TroupeError(f"Unknown planner {name!r}; choose one of: {', '.join(self.names)}")
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = _build(self._offered[name], name)
+            return self._built[name]
+
+
+def _build(spec: PlannerSpec, name: str) -> Planner:
     try:
-        return get_planner(choice, **options)
+        if isinstance(spec, str):
+            return get_planner(spec)
+        if isinstance(spec, Planner):
+            return spec
+        return spec()
     except (TypeError, ValueError) as e:
-        raise TroupeError(f"could not set up the {choice} planner: {e}") from None
+        raise TroupeError(f"could not set up the {name} planner: {e}") from None
