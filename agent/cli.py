@@ -90,7 +90,22 @@ def cmd_web(args: argparse.Namespace) -> int:
         from web import launch
     except ImportError as e:
         raise TroupeError(f"the web app needs Gradio: pip install 'troupe[web]' ({e})") from None
-    launch(host=args.host, port=args.port, share=args.share, registry=_registry(args), **_agent_options(args))
+    from ._endpoints import configured_planners
+
+    # The page may pick among the operator's planners by name; endpoints never come from it.
+    offered = {
+        name: spec if isinstance(spec, str) else spec.planner
+        for name, spec in configured_planners(args.llm_base_url, args.llm_model).items()
+    }
+    options = _agent_options(args)
+    launch(
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        registry=_registry(args),
+        planners=offered,
+        **options,
+    )
     return 0
 
 
@@ -137,8 +152,11 @@ def _registry(args: argparse.Namespace) -> Registry:
 
 
 def _agent_options(args: argparse.Namespace) -> dict[str, Any]:
+    from ._endpoints import planner_options
+
+    llm = (getattr(args, "llm_base_url", None), getattr(args, "llm_model", None))
     return {
-        "planner": getattr(args, "planner", "offline"),
+        **planner_options(getattr(args, "planner", "offline"), *llm),
         "executor": getattr(args, "executor", "local"),
         "executor_options": {"address": args.address} if getattr(args, "address", None) else None,
         "cache": not getattr(args, "no_cache", False),
@@ -200,7 +218,11 @@ def _parser() -> argparse.ArgumentParser:
         "(@d1/song.wav) (repeatable)",
     )
     plan_opts = argparse.ArgumentParser(add_help=False)
-    plan_opts.add_argument("--planner", default="offline", help="offline (default) or openai")
+    plan_opts.add_argument(
+        "--planner",
+        default="offline",
+        help="offline (default), openai, or an endpoint named in $TROUPE_HOME/endpoints.toml",
+    )
 
     run_opts = argparse.ArgumentParser(add_help=False)
     run_opts.add_argument(
@@ -247,7 +269,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
-    p.add_argument("--planner", default="offline", help="offline (default) or openai")
+    p.add_argument(
+        "--planner",
+        default="offline",
+        help="the default planner: offline (default), openai, or an endpoint named in "
+        "$TROUPE_HOME/endpoints.toml; users may switch to any of these in Settings",
+    )
+    p.add_argument(
+        "--llm-base-url", metavar="URL", help="the openai planner's endpoint (default $TROUPE_LLM_BASE_URL)"
+    )
+    p.add_argument(
+        "--llm-model", metavar="NAME", help="the openai planner's model (default $TROUPE_LLM_MODEL)"
+    )
     p.set_defaults(handler=cmd_web)
     return parser
 
