@@ -45,7 +45,9 @@ def test_named_endpoints_are_read_from_troupe_home(endpoints, monkeypatch):
         "api_key": "sk-local",
     }
     planner = found["local"].planner()  # nothing is contacted until it plans
-    assert planner.model == "llama3.1" and str(planner.client.base_url).startswith("http://127.0.0.1:11434/v1")
+    assert planner.model == "llama3.1" and str(planner.client.base_url).startswith(
+        "http://127.0.0.1:11434/v1"
+    )
     assert planner.client.api_key == "sk-local"
 
 
@@ -87,7 +89,9 @@ def test_planner_options_by_name(endpoints):
     options = planner_options("big-one")
     assert options["planner"].model == "big" and type(options["responder"]).__name__ == "LLMResponder"
     assert planner_options("openai", "http://127.0.0.1:9/v1", "m")["planner"].model == "m"
-    with pytest.raises(TroupeError, match="Unknown planner 'psychic'; known planners: offline, openai, local"):
+    with pytest.raises(
+        TroupeError, match="Unknown planner 'psychic'; known planners: offline, openai, local"
+    ):
         planner_options("psychic")
 
 

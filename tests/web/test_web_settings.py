@@ -53,7 +53,9 @@ def test_a_planner_that_cannot_be_set_up_says_so():
 
 
 def test_the_page_has_no_field_for_an_endpoint(agent, tmp_path):
-    app = create_app(agent, runs_dir=tmp_path / "runs", planners={"offline": "offline", "local": Named("local")})
+    app = create_app(
+        agent, runs_dir=tmp_path / "runs", planners={"offline": "offline", "local": Named("local")}
+    )
     components = app.config["components"]
     kinds = {c["type"] for c in components}
     # The message box is the only place to type; no URL, model or key reaches the server.
