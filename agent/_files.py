@@ -109,7 +109,11 @@ class UserFiles:
         return list(self._names.values())
 
     def ref(self, path: str | Path) -> str:
-        """The reference a plan writes for a given file: ``"@" + its plan name``."""
+        """The reference a plan writes for a given file: ``"@" + its plan name``.
+
+        Raises:
+            KeyError: ``path`` is not one of the given files.
+        """
         return "@" + self._names[_resolve(Path(path))]
 
     def lookup(self, name: str) -> Path:

@@ -9,6 +9,7 @@ any other session::
         previews/<run>/     pictures and renderings made for the chat (piano rolls, plots)
         zips/<run>.zip      "download all"
 
+A plan of the session may read only ``uploads/`` and ``runs/`` (:meth:`Session.user_files`).
 Gradio serves result files from its own cache under content hashes, so one session's
 paths are never handed to another; the token makes the run-store paths unguessable too.
 """
