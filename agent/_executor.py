@@ -13,11 +13,13 @@ import graphlib
 import heapq
 import os
 import queue
+import shutil
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tools import Artifact, Cancelled, ToolRetry, TroupeError, file_sha256, map_artifacts, to_plain
@@ -32,6 +34,7 @@ from .events import Event
 __all__ = ["Executor"]
 
 _POLL_S = 0.05  # how often a blocked coordinator looks at the cancel flag
+_MISS = object()  # no usable cache entry
 
 
 class Executor:
@@ -97,6 +100,7 @@ class _Coordinator:
         self.outcomes = {sid: StepOutcome(sid, step.spec.name) for sid, step in plan.steps.items()}
         self.outputs: dict[str, Any] = {}
         self.args: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, str | None] = {}  # cache keys, once computed
         self.inbox: queue.Queue[Progress | Done | Failed] = queue.Queue()
         self.waiting: deque[str] = deque()
         self.running: dict[str, Job] = {}
@@ -180,12 +184,11 @@ class _Coordinator:
             except TroupeError as e:
                 self.settle(sid, "failed", error=str(e))
                 return True
-            if self.ex.cache is not None and step.spec.cache:
-                hit, output = self.ex.cache.get(self.cache_key(sid), step.spec, self.run.final_dir(sid))
-                if hit:
-                    outcome.started_at = time.time()
-                    self.settle(sid, "cached", output=output)
-                    return True
+            output = self.from_cache(sid)
+            if output is not _MISS:
+                outcome.started_at = time.time()
+                self.settle(sid, "cached", output=output)
+                return True
         outcome.attempts += 1
         outcome.started_at = outcome.started_at or time.time()
         job = Job(
@@ -207,8 +210,32 @@ class _Coordinator:
         self.ex.runner.submit(job)
         return False
 
-    def cache_key(self, sid: str) -> str:
-        return self.ex.cache.key(self.plan.steps[sid].spec, self.args[sid])
+    def cache_key(self, sid: str) -> str | None:
+        """The step's cache key; None when it has none (no cache, or unreadable inputs)."""
+        spec = self.plan.steps[sid].spec
+        if self.ex.cache is None or not spec.cache:
+            return None
+        if sid not in self.keys:
+            try:
+                self.keys[sid] = self.ex.cache.key(spec, self.args[sid])
+            except OSError:  # an input went missing: the tool will say so when it runs
+                self.keys[sid] = None
+        return self.keys[sid]
+
+    def from_cache(self, sid: str) -> Any:
+        """The step's verified cached output, moved into place; ``_MISS`` when there is none."""
+        key = self.cache_key(sid)
+        if key is None:
+            return _MISS
+        staged = self.run.partial_dir(sid, 0)  # attempt 0: the cache
+        hit, output = self.ex.cache.get(key, self.plan.steps[sid].spec, staged)
+        if not hit:
+            return _MISS
+        try:
+            return self.place(sid, staged, output, hashed=True)
+        except OSError:
+            shutil.rmtree(staged, ignore_errors=True)
+            return _MISS
 
     # -- messages from attempts ------------------------------------------------------
     def handle(self, message: Progress | Done | Failed) -> None:
@@ -261,21 +288,27 @@ class _Coordinator:
         self.settle(sid, "failed", error=describe(error), traceback=detail)
 
     def commit(self, job: Job, output: Any) -> Any:
-        """Move the attempt's files to the step's final directory and hash them."""
-        final = self.run.final_dir(job.step_id)
-        if job.output_dir.exists():
-            os.replace(job.output_dir, final)  # one rename: all the files appear at once
-
-        def place(artifact: Artifact) -> Artifact:
-            path = artifact.path
-            if path.is_relative_to(job.output_dir):
-                path = final / path.relative_to(job.output_dir)
-            return artifact.model_copy(update={"path": path, "sha256": file_sha256(path)})
-
-        output = map_artifacts(output, place)
-        if self.ex.cache is not None and job.spec.cache:
-            self.ex.cache.put(self.cache_key(job.step_id), job.spec, output, self.run.dir)
+        """Move the attempt's files to the step's final directory, hash them, cache them."""
+        output = self.place(job.step_id, job.output_dir, output)
+        key = self.cache_key(job.step_id)
+        if key is not None:
+            self.ex.cache.put(key, job.spec, output, self.run.dir)  # never raises: a miss next time
         return output
+
+    def place(self, sid: str, staged: Path, output: Any, hashed: bool = False) -> Any:
+        """Move ``staged`` to the step's final directory; artifacts follow (and are hashed)."""
+        final = self.run.final_dir(sid)
+        if staged.exists():
+            os.replace(staged, final)  # one rename: all the files appear at once
+
+        def move(artifact: Artifact) -> Artifact:
+            path = artifact.path
+            if path.is_relative_to(staged):
+                path = final / path.relative_to(staged)
+            sha256 = artifact.sha256 if hashed and artifact.sha256 else file_sha256(path)
+            return artifact.model_copy(update={"path": path, "sha256": sha256})
+
+        return map_artifacts(output, move)
 
     # -- settling ----------------------------------------------------------------------
     def settle(
