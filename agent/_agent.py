@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import Registry, TroupeError, default_registry
+from tools import Registry, TroupeError, clean_text, default_registry
 
 from ._binding import ValidatedPlan, validate_plan
 from ._cache import Cache
@@ -92,7 +92,7 @@ class Agent:
     def plan(self, request: str, files: Sequence[str | Path] = ()) -> Plan:
         """Plan ``request`` without running it."""
         user_files = UserFiles(files)
-        return self.planner.plan(request, user_files.paths, self.registry)
+        return self.planner.plan(clean_text(request), user_files.paths, self.registry)
 
     def validate(
         self, plan: Plan, files: Sequence[str | Path] = (), base_dir: str | Path | None = None
@@ -124,6 +124,7 @@ class Agent:
             PlanError: the plan is invalid; nothing ran.
             TroupeError: a file is missing or the planner failed.
         """
+        request = clean_text(request) if request else request
         if plan is None:
             if not request or not request.strip():
                 raise TroupeError("the request is empty — say what you would like done")
