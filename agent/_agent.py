@@ -130,7 +130,7 @@ class Agent:
                 raise TroupeError("the request is empty — say what you would like done")
             plan = self.plan(request, files)
         validated = self.validate(plan, files, base_dir)
-        run = self.store.new_run(request, out_dir)
+        run = self.store.new_run(request, out_dir, plan=validated.plan.to_dict())
         for event in self.executor.stream(validated, run, cancel):
             if event.kind == "run_finished":
                 event.result.reply = self.responder.reply(event.result)

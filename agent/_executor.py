@@ -68,6 +68,10 @@ class Executor:
         """Run ``plan``, yielding events as they happen; the last is ``run_finished``.
 
         Closing the generator early cancels the run.
+
+        Raises:
+            RunStoreError: the run's manifest cannot be written; the run stopped and is
+                recorded as failed where that can still be written.
         """
         yield from _Coordinator(self, plan, run, cancel or threading.Event()).events()
 
@@ -110,8 +114,8 @@ class _Coordinator:
 
     # -- the loop --------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        self.run.update(plan=self.plan.plan.to_dict(), save=True)
         try:
+            self.run.update(plan=self.plan.plan.to_dict(), save=True)
             yield Event("run_started", message=str(self.run.dir))
             for sid, outcome in self.outcomes.items():
                 self.run.update_step(sid, tool=outcome.tool, status="queued")
@@ -127,9 +131,13 @@ class _Coordinator:
                     break
                 self.wait()
                 yield from self.flush()
-        except BaseException:  # the stream was closed, or Ctrl-C: stop what still runs
-            self.cancel_all("the run was cancelled")
-            self.close()
+        except BaseException as e:  # stop what still runs, and say so in the manifest
+            if isinstance(e, (GeneratorExit, KeyboardInterrupt)):  # the stream was closed, or Ctrl-C
+                self.cancel_all("the run was cancelled")
+                self.close()
+            else:  # the manifest cannot be written (RunStoreError), or a bug
+                self.cancel_all(f"the run stopped: {describe(e)}")
+                self.close(error=describe(e))
             raise
         yield Event("run_finished", result=self.close())
 
@@ -344,10 +352,12 @@ class _Coordinator:
         self.retries.clear()
         self.waiting.clear()
 
-    def close(self) -> RunResult:
+    def close(self, error: str | None = None) -> RunResult:
+        """Record how the run ended; ``error`` says why a run that broke down stopped."""
         cancelled = self.cancel.is_set() or any(o.status == "cancelled" for o in self.outcomes.values())
         ok = all(o.ok for o in self.outcomes.values())
-        self.run.close("cancelled" if cancelled else "finished" if ok else "failed")
+        status = "failed" if error else "cancelled" if cancelled else "finished" if ok else "failed"
+        self.run.close(status, error)
         return RunResult(
             run_dir=self.run.dir,
             plan=self.plan.plan,

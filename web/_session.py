@@ -15,7 +15,6 @@ paths are never handed to another; the token makes the run-store paths unguessab
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 import secrets
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent import RunStore
 from tools import file_sha256, sniff_kind
 
 __all__ = ["ACCEPTED_KINDS", "Session", "UploadCheck"]
@@ -147,15 +147,11 @@ class Session:
         return target
 
     def runs(self) -> list[dict[str, Any]]:
-        """This session's past runs, newest first: the manifest plus ``run_dir``."""
-        found = []
-        for manifest in sorted((self.dir / "runs").glob("*/run.json"), reverse=True):
-            try:
-                data = json.loads(manifest.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            found.append({**data, "run_dir": str(manifest.parent)})
-        return found
+        """This session's past runs, newest first: the manifest plus ``run_dir``.
+
+        A run whose process died reads "interrupted", never "running".
+        """
+        return RunStore(self.dir / "runs").list_runs()
 
     def owns(self, path: str | Path) -> bool:
         """Whether ``path`` lies inside this session's folder."""

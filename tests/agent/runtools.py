@@ -20,3 +20,18 @@ def linger(seconds: float = 60.0, label: str = "", *, ctx: ToolContext) -> Text:
         time.sleep(0.05)
         ctx.report(0.0, "lingering")
     return Text.write(ctx, "label.txt", label)
+
+
+@tool(cache=False)
+def await_file(path: str, *, ctx: ToolContext) -> str:
+    """Wait until a file exists (the test's go signal), stopping when cancelled.
+
+    Args:
+        path: the file to wait for.
+    """
+    from pathlib import Path
+
+    while not Path(path).exists():
+        time.sleep(0.02)
+        ctx.report(0.0, "waiting for the signal")
+    return "signalled"

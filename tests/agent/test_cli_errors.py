@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.agent.clirun import RUN_TOOLS, TEST_TOOLS, one_line_error, troupe
+from tests.agent.clirun import RUN_TOOLS, TEST_TOOLS, one_line_error, troupe, troupe_env
+from tests.agent.readonly import make_read_only, make_writable
 from tools._media import write_wav
 
 TOOLS = ("--tools", TEST_TOOLS, "--no-builtins")
@@ -60,3 +61,40 @@ def test_a_plan_nested_too_deeply_is_refused(tmp_path, depth):
     line = one_line_error(troupe("exec", str(path), *TOOLS))
     assert "nest" in line and "32 levels" in line
     assert no_run_left()
+
+
+def test_out_that_is_a_file_is_refused_and_left_alone(tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    plan = tmp_path / "p.yaml"
+    plan.write_text("steps: [{id: a, tool: tone}]")
+    line = one_line_error(troupe("exec", str(plan), "--out", str(target), *TOOLS))
+    assert f"{target} is a file, not a folder" in line
+    assert target.read_text() == "keep me"
+
+
+def test_out_where_nothing_can_be_made_is_refused(tmp_path):
+    plan = tmp_path / "p.yaml"
+    plan.write_text("steps: [{id: a, tool: tone}]")
+    line = one_line_error(troupe("exec", str(plan), "--out", "/proc/troupe-run", *TOOLS))
+    assert "cannot create the run folder /proc/troupe-run" in line
+
+
+def test_a_read_only_troupe_home_is_one_line_and_a_read_only_cache_costs_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    plan = tmp_path / "p.yaml"
+    plan.write_text("steps: [{id: a, tool: tone, args: {duration_s: 0.1}}]")
+    env = troupe_env(TROUPE_HOME=str(home))
+    make_read_only(home)
+    try:
+        line = one_line_error(troupe("exec", str(plan), *TOOLS, env=env))
+        assert f"cannot create the run folder {home / 'runs'}" in line and "TROUPE_HOME" in line
+        # With a writable --out the run works; only the cache cannot keep the result.
+        out = troupe("exec", str(plan), "--out", str(tmp_path / "run"), *TOOLS, env=env)
+    finally:
+        make_writable(home)
+    assert out.returncode == 0, out.stderr
+    assert "could not store a tone result in the cache" in out.stderr and "Traceback" not in out.stderr
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "finished"
+    assert not any(home.iterdir())
