@@ -1,4 +1,4 @@
-"""``troupe``: plan and run requests, run saved plans, list tools, start the web app.
+"""``troupe``: plan and run requests, run saved plans, list tools and runs, start the web app.
 
 Exit codes: 0 everything finished; 1 a step failed; 2 the request, plan, files or options
 were unusable (nothing ran, or a tool refused its input); 130 interrupted.
@@ -20,6 +20,7 @@ from tools import Registry, TroupeError, default_registry, type_name
 
 from ._plan import Plan
 from ._result import RunResult
+from ._runs_cli import add_runs_command
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -246,6 +247,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
     p.add_argument("--planner", default="offline", help="offline (default) or openai")
     p.set_defaults(handler=cmd_web)
+
+    add_runs_command(sub)
     return parser
 
 

@@ -23,6 +23,15 @@ def linger(seconds: float = 60.0, label: str = "", *, ctx: ToolContext) -> Text:
 
 
 @tool(cache=False)
+def lock_run_folder(*, ctx: ToolContext) -> str:
+    """Make this run's folder read-only, as a disk remounted read-only mid-run would be."""
+    from tests.agent.readonly import make_read_only
+
+    make_read_only(ctx.output_dir.parent.parent)  # <run>/.partial/<step>.<attempt>
+    return "locked"
+
+
+@tool(cache=False)
 def await_file(path: str, *, ctx: ToolContext) -> str:
     """Wait until a file exists (the test's go signal), stopping when cancelled.
 
