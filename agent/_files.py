@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools import TroupeError
+from tools import TroupeError, clean_text
 
 __all__ = ["UserFiles"]
 
@@ -22,9 +24,7 @@ class UserFiles:
         self._by_name: dict[str, Path] = {}
         for f in files:
             path = Path(f).expanduser()
-            resolved = (path if path.is_absolute() else self.base_dir / path).resolve()
-            if not resolved.is_file():
-                raise TroupeError(f"input file {f} does not exist or is not a file — check the path")
+            resolved = readable_file(f, path if path.is_absolute() else self.base_dir / path)
             self._by_name.setdefault(path.name, resolved)
             self._by_name.setdefault(str(f), resolved)
 
@@ -44,3 +44,34 @@ class UserFiles:
         path = Path(name).expanduser()
         path = path if path.is_absolute() else self.base_dir / path
         return path.resolve() if path.is_file() else None
+
+
+def readable_file(given: str | Path, path: Path) -> Path:
+    """``path`` resolved, once it is known to be a readable file with a usable name.
+
+    Raises:
+        TroupeError: one line saying what is wrong with the file ``given`` and what to do.
+    """
+    name = os.fspath(given)
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise TroupeError(
+                f"input file {name} is a symbolic link loop — point it at a real file"
+            ) from None
+        raise TroupeError(f"input file {name} does not exist or is not a file — check the path") from None
+    resolved = path.resolve()
+    if clean_text(str(resolved)) != str(resolved):  # a planner, a manifest could not hold it
+        shown = clean_text(str(resolved))
+        raise TroupeError(f"input file path {shown!r} is not valid UTF-8 — rename the file (or its folder)")
+    if not resolved.is_file():
+        raise TroupeError(f"input file {name} does not exist or is not a file — check the path")
+    try:
+        with open(resolved, "rb"):
+            pass
+    except OSError as e:
+        raise TroupeError(
+            f"input file {name} cannot be read ({e.strerror or e}) — check its permissions"
+        ) from None
+    return resolved

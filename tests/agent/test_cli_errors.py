@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +101,46 @@ def test_a_read_only_troupe_home_is_one_line_and_a_read_only_cache_costs_nothing
     assert "could not store a tone result in the cache" in out.stderr and "Traceback" not in out.stderr
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "finished"
     assert not any(home.iterdir())
+
+
+@pytest.mark.parametrize("command", ["run", "exec"])
+def test_a_symlink_loop_given_with_f_is_refused(tmp_path, command):
+    (tmp_path / "a.wav").symlink_to(tmp_path / "b.wav")
+    (tmp_path / "b.wav").symlink_to(tmp_path / "a.wav")
+    plan = tmp_path / "p.yaml"
+    plan.write_text("steps: [{id: a, tool: measure, args: {audio: '@a.wav'}}]")
+    first = "how loud is this recording" if command == "run" else str(plan)
+    line = one_line_error(troupe(command, first, "-f", str(tmp_path / "a.wav"), *TOOLS))
+    assert "a.wav is a symbolic link loop" in line
+    assert no_run_left()
+
+
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_a_file_name_that_is_not_utf8_is_refused(tmp_path, voice, command):
+    name = os.fsdecode(b"caf\xe9.wav")  # the byte 0xE9 alone is not UTF-8
+    shutil.copy(voice, tmp_path / name)
+    line = one_line_error(troupe(command, "how loud is this recording", "-f", str(tmp_path / name), *TOOLS))
+    assert "caf\ufffd.wav' is not valid UTF-8 — rename the file" in line
+    assert no_run_left()
+
+
+def test_an_unreadable_file_given_with_run_is_refused(voice):
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:  # root reads anything: drop to an unprivileged user namespace
+        if not shutil.which("unshare") or subprocess.run(["unshare", "--user", "true"]).returncode:
+            pytest.skip("running as root without user namespaces: no file is unreadable")
+        prefix = ("unshare", "--user")
+    # Everything the child needs must be reachable by an unprivileged user.
+    work = Path(tempfile.mkdtemp(prefix="troupe-unreadable-"))
+    try:
+        work.chmod(0o777)
+        secret = work / "voice.wav"
+        shutil.copy(voice, secret)
+        secret.chmod(0)
+        env = troupe_env(TROUPE_HOME=str(work / "home"))
+        out = troupe("run", "how loud is this recording", "-f", str(secret), *TOOLS, env=env, prefix=prefix)
+        line = one_line_error(out)
+        assert "voice.wav cannot be read (Permission denied) — check its permissions" in line
+        assert not (work / "home" / "runs").exists()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
