@@ -122,7 +122,8 @@ class Agent:
 
         Raises:
             PlanError: the plan is invalid; nothing ran.
-            TroupeError: a file is missing or the planner failed.
+            TroupeError: a file is missing or unreadable, or the planner failed.
+            RunStoreError: the run folder or its manifest cannot be written (a TroupeError).
         """
         request = clean_text(request) if request else request
         if plan is None:
