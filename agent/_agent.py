@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import Registry, TroupeError, default_registry
+from tools import Registry, TroupeError, clean_text, default_registry
 
 from ._binding import ValidatedPlan, validate_plan
 from ._cache import Cache
@@ -98,7 +98,7 @@ class Agent:
         Raises:
             PlanError: the plan fails validation, e.g. it names a file it may not read.
         """
-        return self._planned(request, _user_files(files, confined=True)).plan
+        return self._planned(clean_text(request), _user_files(files, confined=True)).plan
 
     def _planned(self, request: str, files: UserFiles) -> ValidatedPlan:
         plan = self.planner.plan(request, files.paths, self.registry)
@@ -139,8 +139,10 @@ class Agent:
 
         Raises:
             PlanError: the plan is invalid; nothing ran.
-            TroupeError: a file is missing or the planner failed.
+            TroupeError: a file is missing or unreadable, or the planner failed.
+            RunStoreError: the run folder or its manifest cannot be written (a TroupeError).
         """
+        request = clean_text(request) if request else request
         user_files = _user_files(files, base_dir, confined=plan is None)
         if plan is None:
             if not request or not request.strip():
@@ -148,7 +150,7 @@ class Agent:
             validated = self._planned(request, user_files)
         else:
             validated = validate_plan(plan, self.registry, user_files)
-        run = self.store.new_run(request, out_dir)
+        run = self.store.new_run(request, out_dir, plan=validated.plan.to_dict())
         for event in self.executor.stream(validated, run, cancel):
             if event.kind == "run_finished":
                 event.result.reply = self.responder.reply(event.result)

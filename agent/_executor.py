@@ -13,11 +13,13 @@ import graphlib
 import heapq
 import os
 import queue
+import shutil
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tools import Artifact, Cancelled, ToolRetry, TroupeError, file_sha256, map_artifacts, to_plain
@@ -32,6 +34,7 @@ from .events import Event
 __all__ = ["Executor"]
 
 _POLL_S = 0.05  # how often a blocked coordinator looks at the cancel flag
+_MISS = object()  # no usable cache entry
 
 
 class Executor:
@@ -65,6 +68,10 @@ class Executor:
         """Run ``plan``, yielding events as they happen; the last is ``run_finished``.
 
         Closing the generator early cancels the run.
+
+        Raises:
+            RunStoreError: the run's manifest cannot be written; the run stopped and is
+                recorded as failed where that can still be written.
         """
         yield from _Coordinator(self, plan, run, cancel or threading.Event()).events()
 
@@ -97,6 +104,7 @@ class _Coordinator:
         self.outcomes = {sid: StepOutcome(sid, step.spec.name) for sid, step in plan.steps.items()}
         self.outputs: dict[str, Any] = {}
         self.args: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, str | None] = {}  # cache keys, once computed
         self.inbox: queue.Queue[Progress | Done | Failed] = queue.Queue()
         self.waiting: deque[str] = deque()
         self.running: dict[str, Job] = {}
@@ -106,8 +114,8 @@ class _Coordinator:
 
     # -- the loop --------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        self.run.update(plan=self.plan.plan.to_dict(), save=True)
         try:
+            self.run.update(plan=self.plan.plan.to_dict(), save=True)
             yield Event("run_started", message=str(self.run.dir))
             for sid, outcome in self.outcomes.items():
                 self.run.update_step(sid, tool=outcome.tool, status="queued")
@@ -123,9 +131,13 @@ class _Coordinator:
                     break
                 self.wait()
                 yield from self.flush()
-        except BaseException:  # the stream was closed, or Ctrl-C: stop what still runs
-            self.cancel_all("the run was cancelled")
-            self.close()
+        except BaseException as e:  # stop what still runs, and say so in the manifest
+            if isinstance(e, (GeneratorExit, KeyboardInterrupt)):  # the stream was closed, or Ctrl-C
+                self.cancel_all("the run was cancelled")
+                self.close()
+            else:  # the manifest cannot be written (RunStoreError), or a bug
+                self.cancel_all(f"the run stopped: {describe(e)}")
+                self.close(error=describe(e))
             raise
         yield Event("run_finished", result=self.close())
 
@@ -180,12 +192,11 @@ class _Coordinator:
             except TroupeError as e:
                 self.settle(sid, "failed", error=str(e))
                 return True
-            if self.ex.cache is not None and step.spec.cache:
-                hit, output = self.ex.cache.get(self.cache_key(sid), step.spec, self.run.final_dir(sid))
-                if hit:
-                    outcome.started_at = time.time()
-                    self.settle(sid, "cached", output=output)
-                    return True
+            output = self.from_cache(sid)
+            if output is not _MISS:
+                outcome.started_at = time.time()
+                self.settle(sid, "cached", output=output)
+                return True
         outcome.attempts += 1
         outcome.started_at = outcome.started_at or time.time()
         job = Job(
@@ -207,8 +218,32 @@ class _Coordinator:
         self.ex.runner.submit(job)
         return False
 
-    def cache_key(self, sid: str) -> str:
-        return self.ex.cache.key(self.plan.steps[sid].spec, self.args[sid])
+    def cache_key(self, sid: str) -> str | None:
+        """The step's cache key; None when it has none (no cache, or unreadable inputs)."""
+        spec = self.plan.steps[sid].spec
+        if self.ex.cache is None or not spec.cache:
+            return None
+        if sid not in self.keys:
+            try:
+                self.keys[sid] = self.ex.cache.key(spec, self.args[sid])
+            except OSError:  # an input went missing: the tool will say so when it runs
+                self.keys[sid] = None
+        return self.keys[sid]
+
+    def from_cache(self, sid: str) -> Any:
+        """The step's verified cached output, moved into place; ``_MISS`` when there is none."""
+        key = self.cache_key(sid)
+        if key is None:
+            return _MISS
+        staged = self.run.partial_dir(sid, 0)  # attempt 0: the cache
+        hit, output = self.ex.cache.get(key, self.plan.steps[sid].spec, staged)
+        if not hit:
+            return _MISS
+        try:
+            return self.place(sid, staged, output, hashed=True)
+        except OSError:
+            shutil.rmtree(staged, ignore_errors=True)
+            return _MISS
 
     # -- messages from attempts ------------------------------------------------------
     def handle(self, message: Progress | Done | Failed) -> None:
@@ -261,21 +296,27 @@ class _Coordinator:
         self.settle(sid, "failed", error=describe(error), traceback=detail)
 
     def commit(self, job: Job, output: Any) -> Any:
-        """Move the attempt's files to the step's final directory and hash them."""
-        final = self.run.final_dir(job.step_id)
-        if job.output_dir.exists():
-            os.replace(job.output_dir, final)  # one rename: all the files appear at once
-
-        def place(artifact: Artifact) -> Artifact:
-            path = artifact.path
-            if path.is_relative_to(job.output_dir):
-                path = final / path.relative_to(job.output_dir)
-            return artifact.model_copy(update={"path": path, "sha256": file_sha256(path)})
-
-        output = map_artifacts(output, place)
-        if self.ex.cache is not None and job.spec.cache:
-            self.ex.cache.put(self.cache_key(job.step_id), job.spec, output, self.run.dir)
+        """Move the attempt's files to the step's final directory, hash them, cache them."""
+        output = self.place(job.step_id, job.output_dir, output)
+        key = self.cache_key(job.step_id)
+        if key is not None:
+            self.ex.cache.put(key, job.spec, output, self.run.dir)  # never raises: a miss next time
         return output
+
+    def place(self, sid: str, staged: Path, output: Any, hashed: bool = False) -> Any:
+        """Move ``staged`` to the step's final directory; artifacts follow (and are hashed)."""
+        final = self.run.final_dir(sid)
+        if staged.exists():
+            os.replace(staged, final)  # one rename: all the files appear at once
+
+        def move(artifact: Artifact) -> Artifact:
+            path = artifact.path
+            if path.is_relative_to(staged):
+                path = final / path.relative_to(staged)
+            sha256 = artifact.sha256 if hashed and artifact.sha256 else file_sha256(path)
+            return artifact.model_copy(update={"path": path, "sha256": sha256})
+
+        return map_artifacts(output, move)
 
     # -- settling ----------------------------------------------------------------------
     def settle(
@@ -311,10 +352,12 @@ class _Coordinator:
         self.retries.clear()
         self.waiting.clear()
 
-    def close(self) -> RunResult:
+    def close(self, error: str | None = None) -> RunResult:
+        """Record how the run ended; ``error`` says why a run that broke down stopped."""
         cancelled = self.cancel.is_set() or any(o.status == "cancelled" for o in self.outcomes.values())
         ok = all(o.ok for o in self.outcomes.values())
-        self.run.close("cancelled" if cancelled else "finished" if ok else "failed")
+        status = "failed" if error else "cancelled" if cancelled else "finished" if ok else "failed"
+        self.run.close(status, error)
         return RunResult(
             run_dir=self.run.dir,
             plan=self.plan.plan,

@@ -14,10 +14,12 @@ plans made from a request to the files given with it, an MCP server to its roots
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools import TroupeError
+from tools import TroupeError, clean_text
 
 __all__ = ["FileOutside", "UserFiles", "plan_names"]
 
@@ -87,9 +89,7 @@ class UserFiles:
         self.scope = scope
         typed: dict[str, Path] = {}
         for f in files:
-            path = _resolve(Path(f).expanduser())
-            if not path.is_file():
-                raise TroupeError(f"input file {f} does not exist or is not a file — check the path")
+            path = readable_file(f, Path(f).expanduser())
             typed.setdefault(str(f), path)
         self._names = plan_names(typed.values())
         self._typed = typed
@@ -182,3 +182,34 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+def readable_file(given: str | Path, path: Path) -> Path:
+    """``path`` resolved, once it is known to be a readable file with a usable name.
+
+    Raises:
+        TroupeError: one line saying what is wrong with the file ``given`` and what to do.
+    """
+    name = os.fspath(given)
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise TroupeError(
+                f"input file {name} is a symbolic link loop — point it at a real file"
+            ) from None
+        raise TroupeError(f"input file {name} does not exist or is not a file — check the path") from None
+    resolved = path.resolve()
+    if clean_text(str(resolved)) != str(resolved):  # a planner, a manifest could not hold it
+        shown = clean_text(str(resolved))
+        raise TroupeError(f"input file path {shown!r} is not valid UTF-8 — rename the file (or its folder)")
+    if not resolved.is_file():
+        raise TroupeError(f"input file {name} does not exist or is not a file — check the path")
+    try:
+        with open(resolved, "rb"):
+            pass
+    except OSError as e:
+        raise TroupeError(
+            f"input file {name} cannot be read ({e.strerror or e}) — check its permissions"
+        ) from None
+    return resolved

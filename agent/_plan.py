@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools import TroupeError
+from tools import TroupeError, clean_text
 
 __all__ = ["FileRef", "Plan", "PlanFormatError", "Step", "StepRef", "parse_value"]
 
 _ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$")
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+#: How deeply an argument value may nest lists and mappings; no tool needs more.
+MAX_DEPTH = 32
 
 
 class PlanFormatError(TroupeError):
@@ -107,6 +109,23 @@ def iter_refs(value: Any) -> Iterator[StepRef | FileRef]:
             yield from iter_refs(v)
 
 
+def clean_value(value: Any, depth: int = 0) -> Any:
+    """An argument value with its text made safe to store (see :func:`tools.clean_text`).
+
+    Raises:
+        ValueError: lists and mappings nest more than :data:`MAX_DEPTH` levels deep.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
+        raise ValueError(f"values nest more than {MAX_DEPTH} levels deep; flatten them")
+    if isinstance(value, list):
+        return [clean_value(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean_value(k, depth + 1): clean_value(v, depth + 1) for k, v in value.items()}
+    return value
+
+
 class Step(BaseModel):
     """One tool call.
 
@@ -125,6 +144,11 @@ class Step(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = Field(default=None, gt=0)
     retries: int | None = Field(default=None, ge=0, le=10)
+
+    @field_validator("tool", "args", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        return clean_value(value)
 
     def parsed_args(self) -> dict[str, Any]:
         """The arguments with references parsed (see :func:`parse_value`)."""
@@ -148,6 +172,11 @@ class Plan(BaseModel):
 
     steps: list[Step] = Field(default_factory=list)
     reply: str | None = None
+
+    @field_validator("reply", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        return clean_value(value)
 
     # -- graph -------------------------------------------------------------------------
     def graph(self) -> dict[str, set[str]]:
@@ -177,6 +206,7 @@ class Plan(BaseModel):
         Raises:
             PlanFormatError: a variable has no value, or a value names no variable.
         """
+        values = {name: clean_value(value) for name, value in values.items()}
         used = self.variables()
         missing, unknown = used - set(values), set(values) - used
         if missing:
@@ -248,6 +278,10 @@ class Plan(BaseModel):
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             raise PlanFormatError(f"{source} is neither JSON nor YAML: {problem}{where}") from None
+        except RecursionError:
+            raise PlanFormatError(
+                f"{source} nests lists or mappings too deeply to read; a plan needs at most {MAX_DEPTH} levels"
+            ) from None
         return cls.from_data(data, source)
 
     @classmethod

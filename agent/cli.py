@@ -1,4 +1,4 @@
-"""``troupe``: plan and run requests, run saved plans, list tools, start the web app.
+"""``troupe``: plan and run requests, run saved plans, list tools and runs, start the web app.
 
 Exit codes: 0 everything finished; 1 a step failed; 2 the request, plan, files or options
 were unusable (nothing ran, or a tool refused its input); 130 interrupted.
@@ -20,6 +20,7 @@ from tools import Registry, TroupeError, default_registry, type_name
 
 from ._plan import Plan
 from ._result import RunResult
+from ._runs_cli import add_runs_command
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -282,6 +283,8 @@ def _parser() -> argparse.ArgumentParser:
         "--llm-model", metavar="NAME", help="the openai planner's model (default $TROUPE_LLM_MODEL)"
     )
     p.set_defaults(handler=cmd_web)
+
+    add_runs_command(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ def test_tools_exports():
          "artifact_from_file", "iter_artifacts", "map_artifacts", "sniff_kind", "to_plain",
          "Registry", "default_registry", "ENTRY_POINT_GROUP",
          "accepts", "type_name", "atomic_write_bytes", "atomic_write_text", "file_sha256",
+         "clean_text",
          "TroupeError", "ToolDefinitionError", "UnknownToolError", "ToolError", "ToolRetry", "BadInput",
          "Cancelled"]
     )  # fmt: skip

@@ -25,6 +25,7 @@ from ._files import atomic_write_bytes, atomic_write_text, file_sha256
 from ._registry import ENTRY_POINT_GROUP, Registry, default_registry
 from ._sniff import sniff_kind
 from ._spec import Param, ToolSpec, get_spec, tool
+from ._text import clean_text
 from ._types import accepts, type_name
 from .errors import (
     BadInput,
@@ -69,6 +70,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "file_sha256",
+    "clean_text",
     # errors
     "TroupeError",
     "ToolDefinitionError",

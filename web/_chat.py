@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from agent import Agent, Event, Plan, PlanError, Planner, RunResult
-from tools import TroupeError
+from tools import TroupeError, clean_text
 
 from ._checklist import Checklist
 from ._render import ArtifactRenderer
@@ -72,7 +72,7 @@ class ChatTurn:
     ):
         self.agent, self.session, self.planner = agent, session, planner
         self.history = list(history)
-        self.text = text.strip()
+        self.text = clean_text(text).strip()  # a lone surrogate must reach neither a file nor the page
         self.files = [Path(f) for f in files]
         self.cancel = threading.Event()
         self.zip_path: Path | None = None

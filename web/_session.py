@@ -16,7 +16,6 @@ paths are never handed to another; the token makes the run-store paths unguessab
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 import secrets
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import UserFiles
+from agent import RunStore, UserFiles
 from tools import file_sha256, sniff_kind
 
 __all__ = ["ACCEPTED_KINDS", "Session", "UploadCheck"]
@@ -149,15 +148,11 @@ class Session:
         return target
 
     def runs(self) -> list[dict[str, Any]]:
-        """This session's past runs, newest first: the manifest plus ``run_dir``."""
-        found = []
-        for manifest in sorted((self.dir / "runs").glob("*/run.json"), reverse=True):
-            try:
-                data = json.loads(manifest.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            found.append({**data, "run_dir": str(manifest.parent)})
-        return found
+        """This session's past runs, newest first: the manifest plus ``run_dir``.
+
+        A run whose process died reads "interrupted", never "running".
+        """
+        return RunStore(self.dir / "runs").list_runs()
 
     def user_files(self, given: Iterable[str | Path] = ()) -> UserFiles:
         """What a plan of this session may read: the files ``given`` with the request, and

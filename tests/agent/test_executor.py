@@ -297,3 +297,44 @@ def test_closing_before_any_step_starts_still_records_the_cancel(executor_kind, 
     stream.close()
     manifest = json.loads((run.dir / "run.json").read_text())
     assert manifest["status"] == "cancelled" and manifest["steps"]["s"]["status"] == "cancelled"
+
+
+def damage(path: Path, how: str) -> None:
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[:2])
+    elif how == "changed":  # same size, other bytes: only the hash can tell
+        path.write_bytes(path.read_bytes().upper())
+    else:
+        path.unlink()
+
+
+@pytest.mark.parametrize("how", ["truncated", "changed", "deleted"])
+def test_a_damaged_cache_entry_is_dropped_and_the_step_runs_again(executor_kind, tmp_path, how):
+    cache = Cache(tmp_path / "cache")
+    steps = [
+        {"id": "a", "tool": "nap", "args": {"label": "hello"}},
+        {"id": "b", "tool": "join", "args": {"parts": ["$a", "world"], "sep": " "}},
+    ]
+    first, _ = execute(executor_kind, tmp_path, steps, cache=cache)
+    [stored] = cache.root.rglob("label.txt")
+    damage(stored, how)
+    again, events = execute(executor_kind, tmp_path, steps, cache=cache)
+    assert statuses(again) == {"a": "finished", "b": "cached"}  # b's input is the same text
+    assert [e.step_id for e in events if e.kind == "started"] == ["a"]
+    assert again.step("a").output.path.read_text() == "hello"
+    assert again.step("a").output.sha256 == first.step("a").output.sha256
+    assert not (again.run_dir / ".partial").exists()
+    third, _ = execute(executor_kind, tmp_path, steps, cache=cache)  # the entry was stored anew
+    assert statuses(third) == {"a": "cached", "b": "cached"}
+    assert third.step("a").output.path.read_text() == "hello"
+
+
+def test_a_cache_that_cannot_be_written_costs_only_time(executor_kind, tmp_path, caplog):
+    (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
+    cache = Cache(tmp_path / "not-a-folder" / "cache")
+    steps = [{"id": "a", "tool": "nap", "args": {"label": "kept"}}]
+    first, _ = execute(executor_kind, tmp_path, steps, cache=cache)
+    again, _ = execute(executor_kind, tmp_path, steps, cache=cache)
+    assert statuses(first) == statuses(again) == {"a": "finished"}
+    assert again.step("a").output.path.read_text() == "kept"
+    assert "could not store a nap result in the cache" in caplog.text
