@@ -26,10 +26,13 @@ from ._embed import Encoder
 from ._literals import fill_literals
 from ._request import stem, words
 
-__all__ = ["Catalog", "Output", "ToolCard"]
+__all__ = ["DETAIL", "EXAMPLE", "SUMMARY", "Catalog", "Output", "ToolCard", "tool_texts"]
 
+_GENERIC_PARAMS = frozenset(
+    stem(w) for w in "text audio image video file name path seed mode backend".split()
+)
 # Words too common in tool names and examples to say anything about a tool.
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "a an the this that these those my your our its it to of in on for with and or from into as by at "
     "me i you we is are be what which how make get give do please".split()
 )
@@ -51,6 +54,7 @@ class ToolCard:
     spec: ToolSpec
     texts: list[str]
     vectors: np.ndarray
+    text_kinds: np.ndarray  # per text: SUMMARY, EXAMPLE or DETAIL
     stems: frozenset[str]
     vocabulary: frozenset[str]
     leads: frozenset[str]  # first words of its examples and its name's words: "mix", "transcribe"
@@ -79,6 +83,28 @@ class ToolCard:
         """The other parameters: options filled from the request's words or earlier values."""
         return [p for p in self.spec.params.values() if not p.artifact_types and p not in self.content_params]
 
+    @cached_property
+    def takes(self) -> set[str]:
+        """Names of the artifact kinds the tool reads."""
+        return {t.__name__ for p in self.artifact_params for t in p.artifact_types}
+
+    @cached_property
+    def required_kinds(self) -> set[str]:
+        """Names of the artifact kinds the tool cannot run without."""
+        return {t.__name__ for p in self.artifact_params if p.required for t in p.artifact_types}
+
+    @cached_property
+    def gives_kinds(self) -> set[str]:
+        """Names of the artifact kinds the tool makes."""
+        return {o.kind.__name__ for o in self.outputs if o.kind is not None}
+
+    @cached_property
+    def named_params(self) -> set[str]:
+        """Stems of option parameter names a request may say ("duck"); generic ones left out."""
+        return {
+            stem(p.name) for p in self.spec.params.values() if not p.artifact_types and len(p.name) >= 4
+        } - _GENERIC_PARAMS
+
     @property
     def makes_media(self) -> bool:
         """Whether the tool makes sound, pictures, motion or notes (not only text or measurements)."""
@@ -104,10 +130,19 @@ class Catalog:
     def __init__(self, registry: Registry, encoder: Encoder):
         self.encoder = encoder
         specs = list(registry)
-        texts = {spec.name: _texts(spec) for spec in specs}
-        vectors = _cached_vectors(encoder, [t for ts in texts.values() for t in ts])
+        texts = {spec.name: tool_texts(spec) for spec in specs}
+        vectors = _cached_vectors(encoder, [t for ts in texts.values() for t, _ in ts])
         self.cards = [self._card(spec, texts[spec.name], vectors) for spec in specs]
         self.by_name = {c.name: c for c in self.cards}
+        # Every tool's texts stacked, for one matrix product per request: tool j owns rows
+        # starts[j]:starts[j+1], each of a kind in text_kinds.
+        self.text_vectors = (
+            np.concatenate([c.vectors for c in self.cards]) if self.cards else np.zeros((0, encoder.dim))
+        ).astype(np.float32)
+        self.starts = np.cumsum([0] + [len(c.texts) for c in self.cards[:-1]]).astype(np.intp)
+        self.text_kinds = np.concatenate([c.text_kinds for c in self.cards] or [[]]).astype(np.int8)
+        self.has_examples = np.array([bool((c.text_kinds == EXAMPLE).any()) for c in self.cards], np.float32)
+        self._projected: dict[int, np.ndarray] = {}
         # Inverse document frequency of each stem over the tools' own texts: a word that
         # only one tool uses ("transcript", "gesture") says more than "music".
         counts: dict[str, int] = {}
@@ -120,15 +155,15 @@ class Catalog:
         self._literals: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._pairs: dict[tuple[str, str], float] = {}
 
-    def _card(self, spec: ToolSpec, texts: list[str], vectors: dict[str, np.ndarray]) -> ToolCard:
+    def _card(self, spec: ToolSpec, texts: list[tuple[str, int]], vectors: dict[str, np.ndarray]) -> ToolCard:
         name_words = spec.name.replace("_", " ")
-        stems = frozenset(stem(w) for w in words(name_words) if w not in _STOP)
+        stems = frozenset(stem(w) for w in words(name_words) if w not in STOP_WORDS)
         leads = frozenset(stem(words(t)[0]) for t in spec.examples if words(t)) | stems
-        vocabulary = frozenset(
-            stem(w) for w in words(" ".join([*texts, *spec.tags])) if w not in _STOP and not w.isdigit()
-        )
-        matrix = np.stack([vectors[t] for t in texts])
-        return ToolCard(spec, texts, matrix, stems, vocabulary, leads, _outputs(spec))
+        said = " ".join([*(t for t, _ in texts), *spec.tags])
+        vocabulary = frozenset(stem(w) for w in words(said) if w not in STOP_WORDS and not w.isdigit())
+        matrix = np.stack([vectors[t] for t, _ in texts])
+        kinds = np.array([k for _, k in texts], dtype=np.int8)
+        return ToolCard(spec, [t for t, _ in texts], matrix, kinds, stems, vocabulary, leads, _outputs(spec))
 
     def scores(self, text: str) -> np.ndarray:
         """Similarity of ``text`` to each tool, in card order (cosine, about -0.1 to 1)."""
@@ -137,21 +172,19 @@ class Catalog:
             self._scores[text] = np.array([_similarity(card, vector) for card in self.cards])
         return self._scores[text]
 
-    def lexical(self, clause_words: list[str]) -> np.ndarray:
-        """Lexical cues per tool, 0 to 1: the clause's informative words the tool's texts use
-        (weighted by rarity among the tools), and the share of the tool's name it says."""
-        said = {stem(w) for w in clause_words if w not in _STOP}
-        mass = sum(self.idf.get(w, 0.0) for w in said) + 1.0
-        content = [w for w in clause_words if w not in _STOP]
-        verb = stem(content[0]) if content else ""  # a clause usually opens with what to do
-        return np.array(
-            [
-                0.5 * sum(self.idf.get(w, 0.0) for w in said & card.vocabulary) / mass
-                + 0.5 * len(card.stems & said) / max(len(card.stems), 1)
-                + 0.25 * (verb in card.leads)
-                for card in self.cards
-            ]
-        )
+    def projected(self, model: Any) -> np.ndarray:
+        """The tools' text vectors through a relevance model's projection (kept per model)."""
+        key = id(model.projection)
+        if key not in self._projected:
+            self._projected[key] = model.project(self.text_vectors)
+        return self._projected[key]
+
+    @cached_property
+    def feature_index(self) -> Any:
+        """The catalog's words and types as arrays (see :class:`~._relevance.FeatureIndex`)."""
+        from ._relevance import FeatureIndex
+
+        return FeatureIndex(self)
 
     def literals(self, card: ToolCard, names: frozenset[str], text: str, fuzzy: bool) -> dict[str, Any]:
         """Literal values for ``card``'s plain parameters in ``names`` that ``text`` states (memoised)."""
@@ -173,9 +206,24 @@ class Catalog:
         return vectors[: len(rows)] @ vectors[len(rows) :].T
 
 
-def _texts(spec: ToolSpec) -> list[str]:
-    """What a tool is matched on: its summary (alone and after its name) and its examples."""
-    return [spec.summary, f"{spec.name.replace('_', ' ')}: {spec.summary}", *spec.examples]
+#: Kinds of a tool's texts.
+SUMMARY, EXAMPLE, DETAIL = 0, 1, 2
+_MAX_DETAILS = 12
+
+
+def tool_texts(spec: ToolSpec) -> list[tuple[str, int]]:
+    """What a tool is matched on, each text with its kind: its summary (alone and after its
+    name), its examples, and details — the sentences of its description and its parameters'
+    documentation ("target_lufs: integrated loudness of the result in LUFS")."""
+    texts = [(spec.summary, SUMMARY), (f"{spec.name.replace('_', ' ')}: {spec.summary}", SUMMARY)]
+    texts += [(e, EXAMPLE) for e in spec.examples]
+    details = [
+        s for s in re.split(r"(?<=[.!?])\s+", " ".join(spec.description.split())) if len(words(s)) >= 3
+    ]
+    details += [f"{p.name.replace('_', ' ')}: {p.description}" for p in spec.params.values() if p.description]
+    seen = {t for t, _ in texts}
+    texts += [(d, DETAIL) for d in dict.fromkeys(details) if d not in seen][:_MAX_DETAILS]
+    return texts
 
 
 def _cached_vectors(encoder: Encoder, texts: list[str]) -> dict[str, np.ndarray]:
@@ -204,7 +252,7 @@ def _cached_vectors(encoder: Encoder, texts: list[str]) -> dict[str, np.ndarray]
 
 def _similarity(card: ToolCard, vector: np.ndarray) -> float:
     sims = card.vectors @ vector
-    summary, examples = float(sims[:2].max()), sims[2:]
+    summary, examples = float(sims[:2].max()), sims[card.text_kinds == EXAMPLE]
     best_example = float(examples.max()) if examples.size else summary
     # The nearest example says most; the summary keeps tools with few examples in the game.
     return 0.6 * max(best_example, summary) + 0.4 * summary
@@ -223,6 +271,11 @@ def _outputs(spec: ToolSpec) -> list[Output]:
 def json_keys(spec: ToolSpec) -> list[str]:
     """Keys a Json-returning tool documents in its ``Returns:`` section (identifier-like words)."""
     return re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*\b", spec.returns_doc or "")
+
+
+def is_artifact(annotation: Any) -> bool:
+    """Whether values of ``annotation`` are artifacts (files), not plain values."""
+    return bool(artifact_types(annotation))
 
 
 def list_kind(annotation: Any) -> type[Artifact] | None:
