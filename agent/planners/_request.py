@@ -8,11 +8,14 @@ and offers small word helpers (stems, numbers) that the planner's other parts sh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Clause", "Request", "read_request", "stem", "words"]
+from ._quantities import Quantity, protect_variants, read_quantity
+
+__all__ = ["Clause", "Request", "read_request", "stem", "target_kind", "words"]
 
 # A quote opens after the start, a space or an opening sign and closes before the end, a
 # space or punctuation, so the apostrophes of "speaker's" and "don't" are not quotes.
@@ -25,8 +28,35 @@ _FILE_NAME = re.compile(r"(?<![\w/])([\w\-/]+\.[A-Za-z0-9]{2,5})\b")
 # some length (see _split); "with …" splits only when what follows is laid under or
 # beside the rest ("with music underneath", "with gestures as well").
 _BREAKS = re.compile(
-    r"\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+)",
+    r"\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+"
+    r"|\s+\+\s+|\s+[—–]\s+)",
     re.IGNORECASE,
+)
+# Words spoken without quotes: "make grandma say happy birthday Lucy", "robot voice: system failure".
+_SPEECH_VERB = re.compile(
+    r"\b(?:say|says|saying|shout|shouts|shouting|yell|yelling|announce|announcing|whisper|whispering)\s+"
+    r"(?!(?:it|this|that|these|those|something|anything|what|whatever|hi to|hello to|in|on|to|with|like|"
+    r"the (?:line|lines|text|words|sentence|script|quote|transcript|same)|my|his|her|their|our)\b)"
+    r"(?P<u>[^\x00]+?)"
+    r"(?=$|\s*[.!?;](?:\s|$)|,?\s+(?:then|and then|with|over|under|underneath|behind|while|in an?|using|as)\b"
+    r"|,\s*(?:make|and|but|also|plus)\b)",
+    re.IGNORECASE,
+)
+_ASKING = re.compile(
+    r"\b(?:could you|can you|would you|will you|please|pls|help me|i need|i want|i'd like|i would like|let's|"
+    r"i'd love|i'd appreciate|i'm looking for|is it possible|is there a way|how do i|what is|what's|tell me)\b"
+)
+_TELLING = re.compile(
+    r"^(?:so |ok |well |hey |hi )?(?:i have|i've got|i got|i've|i had|i recorded|i took|i wrote|i recently|"
+    r"i just|i'm|i am|here is|here's|there is|there's|this is|it is|it's|my )"
+)
+_ASKED = frozenset(
+    "what does did do whatever i'd we'd you'd they'd".split()
+)  # "what does she say", "I'd say"
+_COLON = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>(?:[^:\x00.!?]|\.(?=\w)){2,70}):\s+(?P<u>[^\x00]+)$")
+_SPOKEN_NOUNS = frozenset(
+    "say said saying read reading voice voiced voices speak speaking narrate narration line lines script words "
+    "tts vo voiceover talking talk announce announcement shout message greeting quote".split()
 )
 _AND = re.compile(r"\s+(?:and|&|plus)\s+(?:also\s+)?", re.IGNORECASE)
 _LAYER = re.compile(  # "… over quiet music" starts a layer; "… under it" only ends one
@@ -55,6 +85,23 @@ _FILLER = frozenset(
     "video back to as well too also".split()
 )
 _ALSO_WORDS = frozenset("as well too also additionally".split())
+#: Nouns for what a clause may ask to make ("into MIDI", "generate speech", "create gestures").
+_KIND_WORDS = {
+    "Midi": {"midi", "notes", "note", "score", "sheet"},
+    "Audio": {
+        "audio", "sound", "wav", "mp3", "speech", "voice", "voiceover", "voice-over", "narration", "music",
+        "song", "tune", "track", "piece", "melody", "soundtrack", "jingle", "loop", "accompaniment",
+    },
+    "Text": {"text", "transcript", "transcription", "words", "lyrics", "subtitles"},
+    "Video": {"video", "movie", "clip", "mp4"},
+    "Motion": {"bvh", "motion", "mocap", "gesture", "gestures", "movements"},
+    "Image": {"image", "picture", "photo", "drawing"},
+    "Json": {"json"},
+}  # fmt: skip
+_DEFINITE = frozenset("the this that these those my your his her its our their".split())
+_MAKE_VERBS = frozenset(
+    "make create generate produce compose write render synthesize synthesise record build turn convert".split()
+)
 
 
 @dataclass
@@ -77,11 +124,31 @@ class Clause:
     files: list[Path] = field(default_factory=list)
     named: list[Path] = field(default_factory=list)
     layered: bool = False
+    _quantity: tuple[str, Quantity] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def quantity(self) -> Quantity:
+        """How many results the clause asks for ("two takes", "one happy, one calm")."""
+        if self._quantity is None or self._quantity[0] != self.masked:
+            self._quantity = (self.masked, read_quantity(self.masked))
+        return self._quantity[1]
 
     @property
     def words(self) -> list[str]:
         """Lower-case words of the masked clause."""
         return words(self.masked)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the clause asks for something ("could you…", "please…", "I need…", or an
+        order such as "transcribe it"), rather than setting the scene."""
+        said = " ".join(self.words)
+        return bool(_ASKING.search(said)) or (bool(self.words) and self.words[0] in VERBS)
+
+    @property
+    def tells(self) -> bool:
+        """Whether the clause only says what the user has ("I have an image…", "here is…")."""
+        return bool(_TELLING.match(" ".join(self.words)))
 
     @property
     def refers_back(self) -> bool:
@@ -131,27 +198,67 @@ def stem(word: str) -> str:
 def read_request(text: str, files: list[Path], kinds: dict[Path, str]) -> Request:
     """Split ``text`` into clauses; ``kinds`` maps each user file to its sniffed kind."""
     quotes: list[str] = []
+    by_name = {p.name.lower(): p for p in files} | {p.stem.lower(): p for p in files}
 
     def hide(match: re.Match[str]) -> str:
-        quotes.append(next(g for g in match.groups() if g is not None))
+        quoted = next(g for g in match.groups() if g is not None)
+        if quoted.strip().lower() in by_name:
+            return quoted.strip()  # 'example.jpg' names a file, it is not words to use
+        quotes.append(quoted)
         return f"\x00{len(quotes) - 1}\x00"
 
-    hidden = _QUOTES.sub(hide, text.strip())
-    by_name = {p.name.lower(): p for p in files} | {p.stem.lower(): p for p in files}
+    def keep(spoken: str) -> str:
+        quotes.append(spoken.strip(" ,"))
+        return f"\x00{len(quotes) - 1}\x00"
+
+    hidden = _unquoted_speech(_QUOTES.sub(hide, protect_variants(text.strip())), keep)
     clauses: list[Clause] = []
     for part, layered in _split(hidden):
         clause = _clause(part, quotes, by_name, kinds)
         clause.layered = layered
         if not (words(clause.masked) or clause.quotes):
             continue  # punctuation only
-        if clauses and (
-            (clause.files and words(clause.masked)[:1] == ["with"])  # "mix my voice with music.wav"
-            or not set(words(clause.masked)) - _FILLER  # "'…'" alone, "and give me the audio"
+        if (
+            clauses
+            and (
+                (clause.files and words(clause.masked)[:1] == ["with"])  # "mix my voice with music.wav"
+                or not set(words(clause.masked)) - _FILLER  # "'…'" alone, "and give me the audio"
+                or (
+                    words(clause.masked)[:1] in (["one"], ["once"]) and clause.quantity.variants
+                )  # "…, one happy one sad"
+            )
         ):
             _merge(clauses[-1], clause)
         else:
             clauses.append(clause)
     return Request(text, clauses, quotes)
+
+
+def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:
+    """``text`` with words to be spoken but not quoted hidden as quotes (``keep`` hides one)."""
+    if "\x00" in text:
+        return text  # the request quotes what to say
+
+    def after_verb(match: re.Match[str]) -> str:
+        before = words(text[: match.start()])[-4:]
+        if set(before) & _ASKED or len(words(match.group("u"))) < 1:
+            return match.group(0)
+        return match.group(0)[: match.start("u") - match.start()] + keep(match.group("u"))
+
+    spoken = _SPEECH_VERB.sub(after_verb, text, count=1)
+    if spoken != text:
+        return spoken
+    colon = _COLON.search(text)
+    if colon and set(words(colon.group("head"))) & _SPOKEN_NOUNS and len(words(colon.group("head"))) <= 10:
+        # the words run on until a sentence that gives an order again ("… next week! make it excited")
+        sentences = re.split(r"(?<=[.!?])\s+", colon.group("u"))
+        n = next(
+            (i for i, s in enumerate(sentences) if i and words(s)[:1] and words(s)[0] in VERBS),
+            len(sentences),
+        )
+        said, rest = " ".join(sentences[:n]), " ".join(sentences[n:])
+        return text[: colon.start("u")] + keep(said) + (f". {rest}" if rest else "")
+    return text
 
 
 def _merge(into: Clause, clause: Clause) -> None:
@@ -179,8 +286,12 @@ def _split_and(sentence: str) -> list[str]:
     for piece in pieces[1:]:
         # "vocals and instrumental", "drum and bass", "a.wav and b.wav" stay whole: what
         # follows "and" must start a clause of its own (a verb, or a question).
-        said = words(piece)
-        if said and (said[0] in VERBS or said[0] in _QUESTION) and len(words(merged[-1])) >= 2:
+        said, before = words(piece), words(merged[-1])
+        if (
+            said
+            and (said[0] in VERBS or said[0] in _QUESTION)
+            and (len(before) >= 2 or (before[:1] and before[0] in VERBS))
+        ):
             merged.append(piece)
         else:
             merged[-1] += " and " + piece
@@ -243,3 +354,18 @@ _NOUNS = {
     "Text": "text",
     "Json": "data",
 }
+
+
+def target_kind(clause: Clause) -> str | None:
+    """The kind of thing the clause asks to make, from "into X" or "generate … X"."""
+    said = clause.words
+    windows = [said[i + 1 : i + 4] for i, w in enumerate(said) if w in ("into", "to", "as")]
+    windows += [said[i + 1 : i + 6] for i, w in enumerate(said) if w in _MAKE_VERBS]
+    for window in windows:  # "into X" says it best, so those come first
+        for before, noun in zip(["", *window], window, strict=False):
+            if before in _DEFINITE:
+                continue  # "make the picture talk": the picture exists already
+            kind = next((k for k, nouns in _KIND_WORDS.items() if noun in nouns), None)
+            if kind:
+                return kind
+    return None

@@ -1,0 +1,127 @@
+"""How many of something a clause asks for: "two takes", "3 versions", "twice", "one happy,
+one calm", "a version for each".
+
+English reading only; nothing here knows a tool. The planner repeats the step that serves
+the clause: ``count`` times, with each copy's options read from its own variant ("one
+*happy*, one *calm*") when the request names them, and once per file when it asks for
+"each" of several files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Quantity", "protect_variants", "read_quantity"]
+
+_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "couple": 2, "pair": 2, "both": 2,
+}  # fmt: skip
+_MAX_COUNT = 8  # more copies than this is a batch job, not a request to plan step by step
+# Plural nouns that measure or point at given things rather than ask for more results.
+_NOT_RESULTS = frozenset(
+    """seconds secs sec minutes mins min hours hrs ms bpm db dbs hz khz lufs times steps words lines people
+    folks guys years days weeks months bars beats notes semitones percent frames fps pixels px files
+    kids students friends fans viewers listeners speakers voices hosts members""".split()
+)
+_POINTING = frozenset("these those the my our your his her their both all each of".split())
+# Nouns that name copies of a result whatever it is; any other counted noun needs a word
+# saying more are wanted ("3 different jingles", "give me two beds").
+_COPIES = frozenset(
+    "takes versions variations variants renditions options alternatives copies drafts mixes edits cuts tries".split()
+)
+_WANTING = frozenset("different more alternative separate distinct other new unique".split())
+_ASKING = frozenset(
+    "make makes made create generate give gimme need want render compose write produce get do".split()
+)
+_SEPARATOR = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*/\s*|\s+)"
+_ENUMERATION = re.compile(
+    rf"\b(?P<k>one|once)\s+(?P<first>[^,;.!?]{{1,40}}?){_SEPARATOR}(?:(?P=k)|another)\s+(?P<rest>[^;.!?]{{1,80}})",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(
+    r"(?:^|\s)(?P<n>\d|10|two|three|four|five|six|seven|eight|nine|ten|a couple of|a pair of)"
+    r"(?P<between>(?:\s+[\w'-]+){0,3}?)\s+(?P<noun>[a-z][\w'-]*s)\b",
+    re.IGNORECASE,
+)
+_TIMES = re.compile(
+    r"\b(?:(?P<twice>twice)|(?P<n>\d{1,2}|two|three|four|five)\s+times)\b(?!\s+(?:as|faster|slower|louder|quieter|more|less))",
+    re.IGNORECASE,
+)
+_EACH = re.compile(
+    r"\b(?:each|every one|everyone of|all of them|both of them|for both|one for each|apiece)\b", re.IGNORECASE
+)
+
+
+@dataclass
+class Quantity:
+    """What a clause says about how many results it wants.
+
+    Attributes:
+        count: how many times the clause's step should run (1: once).
+        variants: the words that tell the copies apart ("happy", "calm"), one per copy, when
+            the request names them; empty when the copies differ only by chance (a seed).
+        per_file: the clause wants one result for each given file of the kind it reads.
+    """
+
+    count: int = 1
+    variants: list[str] = field(default_factory=list)
+    per_file: bool = False
+
+
+def read_quantity(text: str) -> Quantity:
+    """The quantity a clause's text asks for (``Quantity()`` when it asks for one thing)."""
+    quantity = Quantity(per_file=bool(_EACH.search(text)))
+    variants = _variants(text)
+    if variants:
+        quantity.variants = variants
+        quantity.count = len(variants)
+    for match in _COUNTED.finditer(text):
+        before = text[: match.start()].split()[-1:]
+        noun = match.group("noun").lower()
+        if (
+            (before and before[0].lower() in _POINTING)
+            or noun in _NOT_RESULTS
+            or noun.rstrip("s") in _NOT_RESULTS
+        ):
+            continue
+        number = match.group("n").lower()
+        count = (
+            int(number)
+            if number.isdigit()
+            else _NUMBERS.get(number.split()[-2] if " " in number else number, 2)
+        )
+        quantity.count = max(quantity.count, count)
+        break
+    times = _TIMES.search(text)
+    if times:
+        number = (times.group("n") or "").lower()
+        quantity.count = max(
+            quantity.count, 2 if times.group("twice") else _NUMBERS.get(number) or int(number)
+        )
+    if quantity.count > 1 and quantity.per_file and not variants:
+        quantity.per_file = False  # "two versions of each" is counted; "both" alone means the files
+    quantity.count = min(quantity.count, _MAX_COUNT)
+    return quantity
+
+
+def _variants(text: str) -> list[str]:
+    match = _ENUMERATION.search(text)
+    if not match:
+        return []
+    rest = re.split(rf"{_SEPARATOR}(?:{match.group('k')}|another)\s+", match.group("rest"))
+    found = [match.group("first"), *rest]
+    found = [re.split(r"[,;]|\s+(?:and|but|then)\s+", v)[0].strip() for v in found]
+    return [v for v in found if v][:_MAX_COUNT]
+
+
+def protect_variants(text: str) -> str:
+    """``text`` with the commas of an enumeration ("one happy, one calm") joined by "and", so
+    that cutting the request into clauses keeps the enumeration in one clause."""
+    return re.sub(
+        r"(\b(?:one|once)\s+[^,;.!?]{1,40}?)\s*,\s*(?=(?:and\s+)?(?:one|once|another)\b)",
+        r"\1 and ",
+        text,
+        flags=re.IGNORECASE,
+    )
