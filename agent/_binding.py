@@ -8,6 +8,7 @@ type mismatch, missing file, a file whose content is not the declared type, a cy
 from __future__ import annotations
 
 import graphlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -175,6 +176,13 @@ class _Validator:
         if any(True for _ in iter_refs(value)):
             self.issue(f"argument {name!r}: references may stand only as a whole value or a list item")
             return value
+        unfilled = _VARIABLE.fullmatch(value.strip()) if isinstance(value, str) else None
+        if unfilled:
+            self.issue(
+                f"argument {name!r} has no value yet ({value.strip()}): say it in the request, "
+                f"or run the saved plan with --set {unfilled.group(1)}=..."
+            )
+            return value
         try:
             bound = TypeAdapter(want).validate_python(value)
         except ValidationError as e:
@@ -253,6 +261,9 @@ class _Validator:
         if not accepts(want, type(artifact)):
             self.issue(f"argument {name!r} wants {type_name(want)}, but {ref} holds {artifact.noun}")
         return artifact
+
+
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def resolve_args(step: BoundStep, outputs: Mapping[str, Any]) -> dict[str, Any]:

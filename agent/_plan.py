@@ -166,12 +166,21 @@ class Plan(BaseModel):
         steps: the tool calls.
         reply: what the planner wants to tell the user (why the plan is empty, an
             assumption it made…); not part of execution.
+        confidence: how sure the planner is that this is what the request meant, 0 to 1;
+            None for a plan a person wrote.
+        why: step id → why the planner put the step there (the words it serves, or the
+            input of another step it makes).
+        alternatives: the next best readings of the request, best first, when the planner
+            had a close second choice.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     steps: list[Step] = Field(default_factory=list)
     reply: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    why: dict[str, str] = Field(default_factory=dict)
+    alternatives: list[Plan] = Field(default_factory=list)
 
     @field_validator("reply", mode="before")
     @classmethod
@@ -238,8 +247,9 @@ class Plan(BaseModel):
 
     # -- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, leaving out unset optional fields."""
-        return self.model_dump(exclude_none=True)
+        """Plain data as a pipeline file holds it: the steps and the reply, leaving out unset
+        optional fields and the planner's notes (confidence, why, alternatives)."""
+        return self.model_dump(exclude_none=True, exclude={"confidence", "why", "alternatives"})
 
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON text."""

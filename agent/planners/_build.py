@@ -11,30 +11,36 @@ builder counts what its choices cost so the planner can compare alternatives.
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
+from tools import ARTIFACT_TYPES, Audio, Json, Param, Text, accepts
 from tools._types import strip_optional
 
+from .._context import Earlier
 from .._files import plan_names
-from ._catalog import Catalog, ToolCard, is_description, json_keys, list_kind
+from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
+from ._implied import ImpliedSteps, _same_name
 from ._request import LAYER_WORDS, Request, stem, words
 
 __all__ = ["Builder", "DraftStep"]
 
 #: What a choice costs, in units of clause similarity.
-PRODUCER_COST = 0.1  # a step the request did not ask for (that says its quote, turns a result)
-PRODUCER_CREDIT = 0.25  # share of a backed producer's clause similarity that the plan earns
 SINGLE_ITEM_COST = 0.2  # a list input (tracks to mix) given one item
 FOLLOW_ON_BONUS = 0.15  # "… and render it": a clause that points back takes the previous result
 UNUSED_FILE_COST = 0.35  # a file the user gave that no step reads
 UNUSED_QUOTE_COST = 0.25  # quoted text that no step uses
 FAILED_STEP_COST = 0.5  # a chosen tool whose inputs cannot be found
+MISSING_VALUE_COST = 0.3  # a required value the request does not state (the reply asks for it)
 _ANAPHORA = frozenset(
     "that same matching match detected its their resulting measured estimated found".split()
 )
+_FILE_ALSO = {
+    "Video": Audio,
+    "Json": Text,
+}  # what a user's file of a kind also serves as (its sound, its text)
 _NOUNS = {
     "Audio": "audio recording",
     "Image": "picture photo",
@@ -54,6 +60,15 @@ class Source:
     step: str | None = None
     path: Path | None = None
     uses: int = 0
+    earlier: Earlier | None = None  # a result of an earlier turn, read from its file
+
+    def fits(self, want: Any) -> bool:
+        """Whether this source may feed a parameter of type ``want``; a user's video also
+        gives its sound, and a JSON file its text."""
+        if accepts(want, self.annotation):
+            return True
+        also = _FILE_ALSO.get(getattr(self.annotation, "__name__", "")) if self.path is not None else None
+        return also is not None and accepts(want, also)
 
 
 @dataclass
@@ -66,19 +81,22 @@ class DraftStep:
     args: dict[str, Any] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     producer: bool = False  # inserted to make another step's input, not chosen for a clause
+    why: str = ""  # why the planner put it there, for people reading the plan
 
     @property
     def main(self) -> Source | None:
         """The step's first artifact output."""
-        return next((s for s in self.sources if _artifact(s.annotation)), None)
+        return next((s for s in self.sources if is_artifact(s.annotation)), None)
 
 
-class Builder:
+class Builder(ImpliedSteps):
     """Builds the steps of one candidate plan."""
 
-    def __init__(self, catalog: Catalog, request: Request, kinds: dict[Path, str]):
+    def __init__(
+        self, catalog: Catalog, request: Request, kinds: dict[Path, str], earlier: Sequence[Earlier] = ()
+    ):
         self.catalog, self.request = catalog, request
-        names = plan_names(kinds)  # two files with one name stay two inputs
+        names = plan_names([*kinds, *(e.path for e in earlier)])  # two files with one name stay two inputs
         self.sources = [
             Source(
                 f"@{names[p]}",
@@ -89,6 +107,16 @@ class Builder:
             for p, k in kinds.items()
             if k in ARTIFACT_TYPES
         ]
+        self.sources += [
+            Source(
+                f"@{names[e.path]}",
+                ARTIFACT_TYPES[e.kind],
+                _about_earlier(e, catalog),
+                path=e.path,
+                earlier=e,
+            )
+            for e in earlier
+        ]
         self.steps: list[DraftStep] = []
         self.cost = 0.0
         self.used_quotes: set[str] = set()
@@ -98,6 +126,7 @@ class Builder:
     def add(self, card: ToolCard, scope: list[int], depth: int = 0) -> DraftStep | None:
         """Add ``card`` as a step serving the clauses ``scope``; None when an input is missing."""
         step = DraftStep(self._new_id(card.name), card, scope, producer=depth > 0)
+        redo = self._redo(card, scope) if depth == 0 else {}
         for param in card.spec.params.values():
             if param.artifact_types:
                 value = self._artifact_arg(param, step, depth)
@@ -108,17 +137,64 @@ class Builder:
                     return None
             elif param in card.content_params:
                 value = self._text_arg(param, step)
+                if value is None and param.name in redo:
+                    value = redo[param.name]  # the same words again, changed as asked
                 if value is None and param.required:
-                    self.notes.append(f"{card.name} needs '{param.name}' ({param.description}); quote it")
-                    self.cost += FAILED_STEP_COST
-                    return None
+                    made = self._produce(param, step, depth)  # "re-read my voice memo": its words
+                    value = made.ref if made is not None else None
+                    if made is not None:
+                        made.uses += 1
+                if value is None and param.required:
+                    value = self._unknown(param, step)
             else:
                 continue
             if value is not None:
                 step.args[param.name] = value
-        self._fill_plain(step)
+        self._fill_plain(step, depth)
+        for param in card.plain_params:
+            if param.required and param.name not in step.args:
+                step.args[param.name] = self._unknown(param, step)
+        for name, value in redo.items():
+            step.args.setdefault(name, value)
+        if redo:
+            step.why = "the earlier step again, with the changes asked for"
         self._register(step)
         return step
+
+    def _unknown(self, param: Param, step: DraftStep) -> str:
+        """A required value the request does not state: an earlier step's output of that name
+        ("add the track to the playlist just created": its id), else a ``{{variable}}`` the
+        reply asks for (a saved plan takes it with ``--set``)."""
+        for earlier in reversed(self.steps):
+            for source in earlier.sources:
+                field_name = source.ref.partition(".")[2]
+                if (
+                    field_name
+                    and _same_name(field_name, param.name)
+                    and accepts(param.annotation, source.annotation)
+                ):
+                    source.uses += 1
+                    return source.ref
+            if earlier.card.spec.returns is Json and (ref := json_value_ref(param, earlier.id, earlier.card)):
+                return ref
+        self.notes.append(
+            f"tell me the {param.name.replace('_', ' ')} for {step.card.name} ({param.description})"
+        )
+        self.cost += MISSING_VALUE_COST
+        return "{{" + param.name + "}}"
+
+    def _same_named(self, param: Param) -> str | None:
+        """A reference to the latest earlier output named like ``param`` (a field of a result,
+        or a key a Json result documents), or None."""
+        for earlier in reversed(self.steps):
+            for source in earlier.sources:
+                field_name = source.ref.partition(".")[2]
+                if field_name and _same_name(field_name, param.name) and accepts(param.annotation, source.annotation):
+                    source.uses += 1
+                    return source.ref
+            if earlier.card.spec.returns is Json and (ref := json_value_ref(param, earlier.id, earlier.card)):
+                return ref
+        return None
 
     def layer(self, under: DraftStep, over: DraftStep, scope: list[int]) -> DraftStep | None:
         """Combine two steps' outputs of one kind with a tool that takes a list of that kind.
@@ -144,6 +220,23 @@ class Builder:
             return mixed
         return None
 
+    def laid_under(self, under: DraftStep, mixer: ToolCard, scope: list[int]) -> DraftStep | None:
+        """For a layering clause served by a tool that combines a list ("… with soft piano
+        under it"): make the thing the clause describes and lay it with ``under``; the step
+        made, or None when ``mixer`` combines no list or nothing can be made."""
+        param = next((p for p in mixer.spec.params.values() if list_kind(p.annotation)), None)
+        if param is None:
+            return None
+        consumer = DraftStep("", mixer, scope)
+        made = self._produce(param, consumer, depth=0, described=True)
+        if made is None or made.step is None:
+            return None
+        step = next(s for s in self.steps if s.id == made.step)
+        step.producer = False  # the clause asked for it
+        step.why = f'laid under: "{self.scope_text(scope)}"'
+        mixed = self.layer(under, step, scope)
+        return step if mixed is not None else None
+
     def _mix(self, a: Source, b: Source, scope: list[int]) -> DraftStep | None:
         """A step of the best tool taking a list that holds both ``a`` and ``b``."""
         text = self.scope_text(scope, masked=True)
@@ -151,15 +244,14 @@ class Builder:
         sims = self.catalog.scores(text)
         for i, card in enumerate(self.catalog.cards):
             param = next((p for p in card.spec.params.values() if list_kind(p.annotation)), None)
-            fits = (
-                param and accepts(param.annotation, a.annotation) and card.gives(list_kind(param.annotation))
-            )
+            fits = param and a.fits(param.annotation) and card.gives(list_kind(param.annotation))
             if fits and sims[i] > best_score:
                 best, best_score = (card, param), sims[i]
         if best is None:
             return None
         card, param = best
         step = DraftStep(self._new_id(card.name), card, scope, {param.name: [a.ref, b.ref]})
+        step.why = f"lays {b.ref} with {a.ref}"
         a.uses, b.uses = a.uses + 1, b.uses + 1
         self._fill_plain(step)
         self._register(step)
@@ -174,13 +266,19 @@ class Builder:
                     continue  # not a user file (a literal, a step output)
                 param = step.card.spec.params[name]
                 for other in self.sources:
-                    if other.path is None or other.uses or other.annotation is not read.annotation:
+                    if (
+                        other.path is None
+                        or other.earlier
+                        or other.uses
+                        or other.annotation is not read.annotation
+                    ):
                         continue
                     if other.annotation in param.artifact_types:
                         clone = DraftStep(
                             self._new_id(step.card.name), step.card, step.scope, dict(step.args)
                         )
                         clone.args[name] = other.ref
+                        clone.why = f"the same for {other.ref}"
                         other.uses += 1
                         self.steps.insert(self.steps.index(step) + 1, clone)
 
@@ -188,14 +286,10 @@ class Builder:
     def _artifact_arg(self, param: Param, step: DraftStep, depth: int) -> Any:
         kind = list_kind(param.annotation)
         if kind is not None:
-            fits = _one_per_step(
-                [s for s in self.sources if s.uses == 0 and accepts(param.annotation, s.annotation)]
-            )
+            fits = _one_per_step([s for s in self.sources if s.uses == 0 and s.fits(param.annotation)])
             if not fits:
                 fits = [
-                    s
-                    for s in self.sources
-                    if self._mentioned(s, step.scope) and accepts(param.annotation, s.annotation)
+                    s for s in self.sources if self._mentioned(s, step.scope) and s.fits(param.annotation)
                 ]
             if not fits and param.required:
                 made = self._produce(param, step, depth)
@@ -208,7 +302,7 @@ class Builder:
             if len(fits) == 1:
                 self.cost += SINGLE_ITEM_COST
             return [s.ref for s in fits] or None
-        source = self._pick(param, step.scope)
+        source = self._named_output(param, step, depth) or self._pick(param, step.scope)
         if source is not None and source.uses and source.step is None and self._bridgeable(param, step.scope):
             source = self._produce(param, step, depth) or source  # "read the transcript": use that result
         if source is None and param.required:
@@ -230,25 +324,46 @@ class Builder:
         return stem(field_name) in said
 
     def _describes_another(self, scope: list[int]) -> bool:
-        """Whether a clause that combines things describes one more with "with …" and names no file."""
+        """Whether a clause that combines things describes one more ("with a piano piece",
+        "a piano bed under my voice") rather than naming a file."""
         clauses = [self.request.clauses[i] for i in scope]
-        return any("with" in c.words[1:] and not c.files and not c.quotes for c in clauses)
+        return any(
+            ("with" in c.words[1:] or c.layered or set(c.words) & LAYER_WORDS) and not c.quotes
+            for c in clauses
+        )
 
-    def _bridgeable(self, param: Param, scope: list[int]) -> bool:
-        """Whether the clause names an unused earlier result that one tool could turn into what
-        ``param`` wants ("read the transcript" when a voice is wanted)."""
-        results = [
-            s
-            for s in self.sources
-            if s.step and s.uses == 0 and _artifact(s.annotation) and self._mentioned(s, scope)
-        ]
-        for card in self.catalog.cards:
-            if not any(o.kind is not None and accepts(param.annotation, o.kind) for o in card.outputs):
-                continue
-            for p in card.spec.params.values():
-                if p.required and any(accepts(p.annotation, s.annotation) for s in results):
-                    return True
-        return False
+    def _eligible(self, source: Source, scope: list[int], want: Any) -> bool:
+        """An earlier turn's result may be read only when the clause names it ("the video") or
+        points back at the latest result of the kind it wants ("make it happier")."""
+        if source.earlier is None:
+            return True
+        if self._mentioned(source, scope):
+            return True
+        latest = next((s for s in reversed(self.sources) if s.earlier is not None and s.fits(want)), None)
+        return source is latest and any(self.request.clauses[i].refers_back for i in scope)
+
+    def _redo(self, card: ToolCard, scope: list[int]) -> dict[str, Any]:
+        """The literal arguments of the latest earlier step of ``card`` when the clause asks for
+        it again with changes ("now happier", "again but slower"): it brings no input of its
+        own and points back. Empty otherwise."""
+        clauses = [self.request.clauses[i] for i in scope]
+        if any(c.quotes or c.files for c in clauses):
+            return {}
+        made = next(
+            (s.earlier for s in reversed(self.sources) if s.earlier and s.earlier.tool == card.name), None
+        )
+        if made is None or not (any(c.refers_back for c in clauses) or len(clauses[0].words) <= 4):
+            return {}
+        return {
+            k: v
+            for k, v in made.args.items()
+            if not (isinstance(v, str) and v[:1] in "@$" and v[:2] not in ("@@", "$$"))
+        }
+
+    def _secondary(self, source: Source) -> bool:
+        """Whether ``source`` is a further field of a step's result (the third of four stems)."""
+        maker = next((s for s in self.steps if s.id == source.step), None)
+        return maker is not None and len(maker.sources) > 1 and source is not maker.sources[0]
 
     def _follows_on(self, source: Source, step: DraftStep) -> bool:
         """Whether ``source`` is the previous step's output and the step's clause points back at it."""
@@ -261,7 +376,11 @@ class Builder:
         best, best_score = None, float("-inf")
         layered = self.request.clauses[scope[0]].layered and self.steps
         for order, source in enumerate(self.sources):
-            if not _artifact(source.annotation) or not accepts(want, source.annotation):
+            if (
+                not is_artifact(source.annotation)
+                or not source.fits(want)
+                or not self._eligible(source, scope, want)
+            ):
                 continue
             if layered and source.step == self.steps[-1].id:
                 continue  # what a layer goes under is mixed with it, not fed to it
@@ -271,75 +390,12 @@ class Builder:
                 + 0.3 * (source.uses == 0)
                 + 0.4 * mentioned
                 - 0.3 * (source.uses > 0 and source.step is None and not mentioned)  # a file read already
+                - 0.5 * (self._secondary(source) and not mentioned)  # a stem nobody asked for
                 + 0.02 * order / max(len(self.sources), 1)
             )
             if score > best_score:
                 best, best_score = source, score
         return best
-
-    def _produce(
-        self, param: Param, consumer: DraftStep, depth: int, described: bool = False
-    ) -> Source | None:
-        """Insert the step that best makes what ``param`` needs; its output, or None.
-
-        Only tools that make media get producers (measuring or transcribing something the plan
-        itself made up answers no question), and only producers the request backs: one that
-        says a quote or turns an earlier result. With ``described``, the clause describes the
-        thing to make ("with a romantic piano piece"), and a tool that makes it from a
-        description alone may serve.
-        """
-        if depth >= 2 or not consumer.card.makes_media:
-            return None
-        text = self.scope_text(consumer.scope, masked=True)
-        sims = self.catalog.scores(text)
-        best, best_score = None, float("-inf")
-        for i, card in enumerate(self.catalog.cards):
-            kinds = [o for o in card.outputs if o.kind is not None and accepts(param.annotation, o.kind)]
-            if card is consumer.card or not kinds:
-                continue
-            if described:
-                feasible = not any(p.required for p in card.artifact_params) and any(
-                    is_description(p) for p in card.content_params
-                )
-                bonus = 0.0
-            else:
-                feasible, bonus = self._feasible(card, consumer.scope)
-            if not feasible or (bonus <= 0 and not described):
-                continue  # a producer needs backing: a quote to say, an earlier result to turn
-            score = 0.5 * sims[i] + 0.5 * self._fit(param, card.spec.summary) + bonus
-            if score > best_score:
-                best, best_score, relevance = card, score, float(sims[i])
-        if best is None:
-            return None
-        # It counts for what the clause says about it ("a synthesized voice saying …").
-        self.cost += PRODUCER_COST - PRODUCER_CREDIT * relevance
-        made = self.add(best, consumer.scope, depth + 1)
-        if made is None:
-            return None
-        fits = [
-            s for s in made.sources if _artifact(s.annotation) and accepts(param.annotation, s.annotation)
-        ]
-        return max(fits, key=lambda s: self._fit(param, s.about)) if fits else None
-
-    def _feasible(self, card: ToolCard, scope: list[int]) -> tuple[bool, float]:
-        """Whether ``card`` could run now without further producers, and how much it would tidy up."""
-        bonus = 0.0
-        for param in card.spec.params.values():
-            if param.artifact_types and param.required:
-                source = self._pick(param, scope)
-                if source is None:
-                    return False, 0.0
-                bonus += 0.3 if source.uses == 0 and source.step else 0.0
-            elif param in card.content_params and param.required:
-                quotes = self.scope_quotes(scope) or self.request.quotes
-                text = self._pick(param, scope, Text)
-                if quotes:
-                    bonus += 0.1 * any(q not in self.used_quotes for q in quotes)
-                elif text is not None and text.step and text.uses == 0:
-                    bonus += 0.3
-                elif text is None and not is_description(param):
-                    return False, 0.0
-        return True, bonus
 
     # -- text and plain values ---------------------------------------------------------
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
@@ -356,7 +412,10 @@ class Builder:
             return source.ref
         if is_description(param):
             return _literal(self._description(step.scope))
-        if self.request.quotes and param.required:
+        if (named := self._same_named(param)) is not None:
+            return named  # "add a track to the playlist just made": its id
+        if self.request.quotes and param.required and (step.producer or len(self.request.quotes) == 1):
+            # another clause's quote: only for a step made to serve it ("say 'hi' … make my photo speak")
             quote = next(
                 (q for q in self.request.quotes if q not in self.used_quotes), self.request.quotes[0]
             )
@@ -364,12 +423,15 @@ class Builder:
             return _literal(quote)
         return None
 
-    def _fill_plain(self, step: DraftStep) -> None:
+    def _fill_plain(self, step: DraftStep, depth: int = 0) -> None:
         plain = [p for p in step.card.plain_params if p.name not in step.args]
         text = self.scope_text(step.scope, masked=True)
         step.args.update(
             self.catalog.literals(step.card, frozenset(p.name for p in plain), text, fuzzy=False)
         )
+        for param in plain:
+            if param.name not in step.args and (ref := self._matched_value(param, step, depth)):
+                step.args[param.name] = ref
         if _ANAPHORA & set(words(text)):
             for param in plain:
                 if param.name not in step.args:
@@ -421,6 +483,9 @@ class Builder:
 
     def _mentioned(self, source: Source, scope: list[int]) -> bool:
         clauses = [self.request.clauses[i] for i in scope]
+        if source.earlier is not None:  # "the video", "that transcript", "the music"
+            said = {stem(w) for c in clauses for w in c.words}
+            return bool(said & _earlier_words(source.earlier))
         if source.path is not None:
             return any(source.path in c.files for c in clauses)
         said = {stem(w) for c in clauses for w in c.words}
@@ -447,9 +512,38 @@ class Builder:
     # -- scoring -----------------------------------------------------------------------
     def leftover_cost(self) -> float:
         """What the plan leaves undone: files nobody reads, quotes nobody says."""
-        unused_files = sum(1 for s in self.sources if s.path is not None and s.uses == 0)
+        unused_files = sum(
+            1 for s in self.sources if s.path is not None and s.earlier is None and s.uses == 0
+        )
         unused_quotes = sum(1 for q in self.request.quotes if q not in self.used_quotes)
         return UNUSED_FILE_COST * unused_files + UNUSED_QUOTE_COST * unused_quotes
+
+
+_EARLIER_NOUNS = {
+    "Audio": "audio sound recording track voice speech song music clip",
+    "Video": "video clip movie",
+    "Image": "image picture photo",
+    "Midi": "midi notes score",
+    "Text": "text transcript words lyrics",
+    "Json": "data result analysis",
+    "Motion": "motion animation gestures mocap",
+}
+
+
+def _earlier_words(earlier: Earlier) -> set[str]:
+    """Stems a request may use for an earlier result: its kind's nouns, its field, its tool's name."""
+    said = (
+        _EARLIER_NOUNS.get(earlier.kind, "").split()
+        + earlier.tool.split("_")
+        + ([earlier.field] if earlier.field else [])
+    )
+    return {stem(w) for w in said} - {"to", "from"}
+
+
+def _about_earlier(earlier: Earlier, catalog: Catalog) -> str:
+    card = catalog.by_name.get(earlier.tool)
+    summary = card.spec.summary if card is not None else earlier.tool.replace("_", " ")
+    return f"{earlier.field or ''} {summary}".strip()
 
 
 def _one_per_step(sources: list[Source]) -> list[Source]:
@@ -462,13 +556,6 @@ def _one_per_step(sources: list[Source]) -> list[Source]:
             if source.step:
                 seen.add(source.step)
     return kept
-
-
-def _artifact(annotation: Any) -> bool:
-    from tools import Artifact
-
-    ann = strip_optional(annotation)
-    return isinstance(ann, type) and issubclass(ann, Artifact)
 
 
 def _literal(text: str) -> str:
@@ -486,11 +573,6 @@ def _value_fit(param: Param, source: Source) -> tuple[float, str | None]:
     if field_name and _same_name(field_name, param.name) and accepts(param.annotation, ann):
         return 0.9, source.ref
     return 0.0, None
-
-
-def _same_name(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return a == b or a.startswith(b + "_") or b.startswith(a + "_")
 
 
 def json_value_ref(param: Param, step_id: str, card: ToolCard) -> str | None:

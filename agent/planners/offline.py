@@ -19,8 +19,6 @@ documentation. Nothing here names a built-in tool.
 
 from __future__ import annotations
 
-import itertools
-import math
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -30,58 +28,33 @@ from string import Template
 import numpy as np
 
 import prompts
-from tools import Registry, TroupeError, sniff_kind
+from tools import ARTIFACT_TYPES, Registry, ToolSpec, TroupeError, sniff_kind
 
+from .._context import Earlier
 from .._plan import Plan, Step
-from ._build import Builder, DraftStep
+from ._build import Builder
 from ._catalog import Catalog, ToolCard
 from ._embed import encoder
-from ._request import Clause, Request, read_request, stem, words
+from ._language import looks_english
+from ._relevance import relevance
+from ._request import VERBS, Clause, Request, read_request, words
+from ._search import search
 
 __all__ = ["OfflinePlanner"]
 
-_OPTIONS_PER_CLAUSE = 4
-_MAX_COMBINATIONS = 700
-_MAX_WORDS = 200  # distinct words embedded for literal matching (a pasted essay stays fast)
+_ALTERNATIVES = 2  # next-best readings kept with a plan
 _MAX_CLAUSES = 9  # 2**9 combinations at one tool per clause
-_AGAIN_COST = 0.1
-_CLOSE = 0.15  # a tool this close to a clause's best is still worth trying…
-_FAR = 0.3  # …and one this far below it is not
-#: Nouns for what a clause may ask to make ("into MIDI", "generate speech", "create gestures").
-_KIND_WORDS = {
-    "Midi": {"midi", "notes", "note", "score", "sheet"},
-    "Audio": {
-        "audio", "sound", "wav", "mp3", "speech", "voice", "voiceover", "voice-over", "narration", "music",
-        "song", "tune", "track", "piece", "melody", "soundtrack", "jingle", "loop", "accompaniment",
-    },
-    "Text": {"text", "transcript", "transcription", "words", "lyrics", "subtitles"},
-    "Video": {"video", "movie", "clip", "mp4"},
-    "Motion": {"bvh", "motion", "mocap", "gesture", "gestures", "movements"},
-    "Image": {"image", "picture", "photo", "drawing"},
-    "Json": {"json"},
-}  # fmt: skip
-_DEFINITE = frozenset("the this that these those my your his her its our their".split())
-_MAKE_VERBS = frozenset(
-    "make create generate produce compose write render synthesize synthesise record build turn convert".split()
+_POLITE = frozenset(
+    "please could can would you i i'd want like to help me also and then just pls plz".split()
 )
-_GENERIC_PARAMS = frozenset(
-    stem(w) for w in "text audio image video file name path seed mode backend".split()
-)
+_GENERIC_VERBS = frozenset("make have let get give use put set help send return show do keep".split())
 _GREETING = frozenset("hello hi hey thanks thank bye goodbye morning evening who help".split())
 
 
 class OfflinePlanner:
-    """Plans from the tools' own descriptions; a warm plan costs some 30-80 ms of CPU.
+    """Plans from the tools' own descriptions and types; a warm plan costs some 30-100 ms of CPU."""
 
-    Args:
-        min_similarity: a clause whose best tool scores below this (0 to 1) asks for no
-            tool; the default suits all-MiniLM-L6-v2.
-        skip_value: what leaving a clause without a tool is worth when comparing plans.
-    """
-
-    def __init__(self, *, min_similarity: float = 0.4, skip_value: float = 0.3):
-        self.min_similarity = min_similarity
-        self.skip_value = skip_value
+    def __init__(self) -> None:
         self._catalogs: dict[tuple, Catalog] = {}
         self._lock = threading.Lock()
 
@@ -90,8 +63,11 @@ class OfflinePlanner:
         """One planner per process with default settings, so its tool embeddings are reused."""
         return _shared()
 
-    def plan(self, request: str, files: Sequence[Path], registry: Registry) -> Plan:
-        """Plan ``request`` with the tools in ``registry``; ``files`` are the user's files."""
+    def plan(
+        self, request: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier] = ()
+    ) -> Plan:
+        """Plan ``request`` with the tools in ``registry``; ``files`` are the user's files and
+        ``context`` the results of earlier turns it may build on."""
         files = [Path(f) for f in files]
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
@@ -103,6 +79,8 @@ class OfflinePlanner:
         parsed = read_request(request, files, kinds)
         if not catalog.cards or not parsed.clauses:
             return Plan(reply=self._reply("nothing", catalog))
+        if not looks_english(parsed.masked):
+            return Plan(reply=self._reply("english", catalog))
         notes = [
             f"{f.name} is empty or not a kind of file I read (audio, image, video, MIDI, BVH, JSON or text); "
             "I left it out."
@@ -114,23 +92,47 @@ class OfflinePlanner:
                 f"That is a lot at once: I planned the first {_MAX_CLAUSES} parts; ask for the rest next."
             )
             parsed.clauses = parsed.clauses[:_MAX_CLAUSES]
-        plan = self._plan(parsed, catalog, kinds, bool(files))
+        earlier = [e for e in context if e.path.is_file() and e.kind in ARTIFACT_TYPES]
+        plan = self._plan(parsed, catalog, kinds, bool(files), earlier)
         if notes:
             plan.reply = " ".join([*notes, plan.reply or ""]).strip()
         return plan
 
-    def _plan(self, parsed: Request, catalog: Catalog, kinds: dict[Path, str], has_files: bool) -> Plan:
-        # a batch through the model for the clauses and one for the words (short rows pad less):
-        # far cheaper than one call each
-        catalog.encoder.encode([c.masked for c in parsed.clauses])
-        catalog.encoder.encode(list(dict.fromkeys(words(parsed.masked)))[:_MAX_WORDS])
-        scores = [self._clause_scores(catalog, parsed, i, kinds) for i in range(len(parsed.clauses))]
-        best = self._search(catalog, parsed, kinds, scores)
+    def _plan(
+        self,
+        parsed: Request,
+        catalog: Catalog,
+        kinds: dict[Path, str],
+        has_files: bool,
+        earlier: list[Earlier],
+    ) -> Plan:
+        tools, none = relevance().probabilities(catalog, parsed.clauses, kinds)
+        ranked, confidence = search(catalog, parsed, kinds, tools, none, earlier)
+        best = ranked[0].builder if ranked else None
         if best is not None and not best.steps and best.notes:
             return Plan(reply=self._reply("missing", catalog, " ".join(dict.fromkeys(best.notes))))
         if best is None or not best.steps:
-            return Plan(reply=self._reply("unservable" if has_files else self._mood(parsed), catalog))
-        return _to_plan(best, " ".join(dict.fromkeys(best.notes)) or None)
+            mood = "unservable" if has_files else self._mood(parsed)
+            return Plan(reply=self._reply(mood, catalog), confidence=round(confidence, 3))
+        plan = _to_plan(
+            best, " ".join(dict.fromkeys([*best.notes, *self._unserved(parsed, none, catalog)])) or None
+        )
+        plan.confidence = round(confidence, 3)
+        plan.alternatives = [
+            _to_plan(c.builder, None) for c in ranked[1 : _ALTERNATIVES + 1] if c.builder.steps
+        ]
+        return plan
+
+    def rank_tools(self, request: str, registry: Registry, limit: int) -> list[ToolSpec]:
+        """The ``limit`` tools the relevance model finds likeliest for any part of ``request``,
+        in registry order (the LLM planners send only these cards when the catalog is large)."""
+        catalog = self.catalog(registry)
+        clauses = read_request(request, [], {}).clauses
+        if not clauses:
+            return [card.spec for card in catalog.cards[:limit]]
+        tools, _ = relevance().probabilities(catalog, clauses, {})
+        ranked = np.argsort(-tools.max(axis=0), kind="stable")[:limit]
+        return [catalog.cards[int(j)].spec for j in sorted(ranked)]
 
     # -- tools -------------------------------------------------------------------------
     def catalog(self, registry: Registry) -> Catalog:
@@ -138,181 +140,50 @@ class OfflinePlanner:
         key = tuple((spec.name, spec.version, spec.summary, spec.examples) for spec in registry)
         with self._lock:
             if key not in self._catalogs:
-                self._catalogs[key] = Catalog(registry, encoder())
+                catalog = Catalog(registry, encoder())
+                catalog.projected(relevance())  # the tools' texts through the model, once
+                self._catalogs[key] = catalog
             return self._catalogs[key]
 
-    def _clause_scores(
-        self, catalog: Catalog, request: Request, i: int, kinds: dict[Path, str]
-    ) -> np.ndarray:
-        clause = request.clauses[i]
-        dense = catalog.scores(clause.masked)
-        lexical = catalog.lexical(clause.words)
-        typed = np.array([_type_cue(card, clause, kinds) for card in catalog.cards])
-        return dense + 0.25 * lexical + typed
-
-    # -- search ------------------------------------------------------------------------
-    def _search(
-        self, catalog: Catalog, request: Request, kinds: dict[Path, str], scores: list[np.ndarray]
-    ) -> Builder | None:
-        options = []
-        for row in scores:
-            # the best few tools that pass the bar or come close to the clause's best, none far below it
-            best = float(row.max())
-            bar = (
-                max(min(self.min_similarity, best - _CLOSE), best - _FAR)
-                if best >= self.min_similarity
-                else 2.0
-            )
-            ranked = [int(j) for j in np.argsort(row)[::-1][:_OPTIONS_PER_CLAUSE] if row[j] >= bar]
-            options.append(ranked)
-        options = _narrow(options)
-        best, best_value = None, float("-inf")
-        for choice in itertools.product(*options):
-            if all(c is None for c in choice):
-                continue
-            builder = self._build(catalog, request, kinds, choice)
-            builder.fan_out()
-            value = self._value(choice, scores, request) - builder.cost - builder.leftover_cost()
-            if value > best_value:  # a choice whose tool lacks an input may win: its note tells why
-                best, best_value = builder, value
-        return best
-
-    def _value(self, choice: tuple[int | None, ...], scores: list[np.ndarray], request: Request) -> float:
-        """What the clauses' choices are worth; a clause that an earlier clause's step serves
-        too ("what key is it in, and how fast is it") counts a little less than one of its own."""
-        leading = next((i for i, c in enumerate(choice) if c is not None), len(choice))
-        # Clauses before the first tool qualify no step; they set the scene ("listen to this
-        # voicemail", "use photo.jpg and voice.wav") and count double, so that no tool is forced
-        # onto them.
-        value = 2 * self.skip_value * leading
-        for c, scope in _groups(choice, request):
-            first, *rest = scope
-            value += scores[first][c]
-            value += sum(
-                scores[i][c] - _AGAIN_COST if choice[i] is not None else self.skip_value for i in rest
-            )
-        return value
-
-    def _build(
-        self, catalog: Catalog, request: Request, kinds: dict[Path, str], choice: tuple[int | None, ...]
-    ) -> Builder:
-        builder = Builder(catalog, request, kinds)
-        previous: DraftStep | None = None
-        for c, scope in _groups(choice, request):
-            card: ToolCard = catalog.cards[c]
-            made = next((s for s in builder.steps if s.card is card and s.producer), None)
-            if made is not None:  # inserted already as a producer: that step serves these clauses too
-                made.scope += scope
-                continue
-            step = builder.add(card, scope)
-            if step is None:
-                continue
-            if request.clauses[scope[0]].layered and previous is not None:
-                builder.layer(previous, step, scope)
-            previous = step
-        return builder
-
     # -- replies -----------------------------------------------------------------------
+    def _unserved(self, parsed: Request, none: np.ndarray, catalog: Catalog) -> list[str]:
+        """A note on the parts the plan leaves out because no tool does them ("translate it")."""
+        parts = [_short(c.text) for c, p in zip(parsed.clauses, none, strict=True) if p >= 0.5 and _orders(c)]
+        if not parts:
+            return []
+        return [self._reply("partial", catalog, parts=" or ".join(f'"{p}"' for p in parts))]
+
     def _mood(self, request: Request) -> str:
         said = set(words(request.text))
         return "greeting" if said & _GREETING and len(said) <= 8 else "unservable"
 
-    def _reply(self, name: str, catalog: Catalog, notes: str = "") -> str:
+    def _reply(self, name: str, catalog: Catalog, notes: str = "", **more: str) -> str:
         templates = _templates()
         abilities = "; ".join(_ability(card) for card in catalog.cards[:12]) or "nothing yet"
         example = next((card.spec.examples[0] for card in catalog.cards if card.spec.examples), "")
-        text = Template(templates[name]).safe_substitute(abilities=abilities, example=example, notes=notes)
+        text = Template(templates[name]).safe_substitute(
+            abilities=abilities, example=example, notes=notes, **more
+        )
         return " ".join(text.split())
 
 
-def _groups(choice: tuple[int | None, ...], request: Request) -> list[tuple[int, list[int]]]:
-    """The steps a choice makes: (tool index, the clauses it serves), in order of first clause.
-
-    A clause chosen for a tool already chosen joins that step, unless both bring their own
-    input (a quote, a file): "say 'a' and then say 'b'" is two steps. A clause with no tool
-    qualifies the step before it.
-    """
-    groups: list[tuple[int, list[int]]] = []
-    for i, c in enumerate(choice):
-        if c is None:
-            if groups:
-                groups[-1][1].append(i)
-            continue
-        own = _brings_input(request.clauses[i])
-        same = next((g for g in groups if g[0] == c), None)
-        if same is not None and not (own and any(_brings_input(request.clauses[j]) for j in same[1])):
-            same[1].append(i)
-        else:
-            groups.append((c, [i]))
-    return groups
+def _orders(clause: Clause) -> bool:
+    """Whether a clause asks for something to be done with a verb of its own ("translate it"),
+    not only sets the scene or qualifies another part ("make it excited")."""
+    said = words(clause.masked)
+    while said and said[0] in _POLITE:
+        said = said[1:]
+    return bool(said) and said[0] in VERBS and said[0] not in _GENERIC_VERBS
 
 
-def _brings_input(clause: Clause) -> bool:
-    return bool(clause.quotes or clause.named)
-
-
-def _narrow(options: list[list[int]]) -> list[list[int | None]]:
-    """Fewer tools per clause until every combination can be tried (each clause may also get none)."""
-    for keep in range(_OPTIONS_PER_CLAUSE, 0, -1):
-        narrowed = [[*ranked[:keep], None] for ranked in options]
-        if math.prod(len(o) for o in narrowed) <= _MAX_COMBINATIONS:
-            return narrowed
-    return [[*ranked[:1], None] for ranked in options]  # _MAX_CLAUSES keeps this within bounds
+def _short(text: str, limit: int = 60) -> str:
+    text = text.strip(" .,;")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @cache
 def _shared() -> OfflinePlanner:
     return OfflinePlanner()
-
-
-def _type_cue(card: ToolCard, clause: Clause, kinds: dict[Path, str]) -> float:
-    """What the clause's quotes, files and nouns say about the tool's inputs and outputs."""
-    cue = 0.0
-    content = card.content_params
-    if clause.quotes and any(p.required for p in content):
-        cue += 0.1
-    said = {stem(w) for w in clause.words}
-    named = {stem(p.name) for p in card.spec.params.values() if not p.artifact_types and len(p.name) >= 4}
-    if named & said - _GENERIC_PARAMS:
-        cue += 0.1  # "duck the music" names audio_mix's `duck`
-    for param in card.artifact_params:
-        if any(kinds.get(f) in {t.__name__ for t in param.artifact_types} for f in clause.files):
-            cue += 0.05
-    # "into MIDI", "generate speech": the clause names what it wants made
-    target = _target_kind(clause)
-    if target:
-        gives = {o.kind.__name__ for o in card.outputs if o.kind is not None}
-        takes = {t.__name__ for p in card.artifact_params for t in p.artifact_types}
-        if target in gives:
-            cue += 0.15
-        elif target in takes:
-            cue -= 0.2  # it reads what the clause wants made
-        elif gives - {"Text", "Json"}:
-            cue -= 0.1  # it makes something else
-    if not card.artifact_params or not any(p.required for p in card.artifact_params):
-        cue += 0.05 if not clause.files and not clause.refers_back else 0.0  # makes something from words
-    elif not any(kinds.get(f) in _kinds_of(card) for f in kinds) and not clause.refers_back:
-        cue -= 0.05  # needs a kind of file nobody gave, and does not follow on from anything
-    return cue
-
-
-def _kinds_of(card: ToolCard) -> set[str]:
-    return {t.__name__ for p in card.artifact_params if p.required for t in p.artifact_types}
-
-
-def _target_kind(clause: Clause) -> str | None:
-    """The kind of thing the clause asks to make, from "into X" or "generate … X"."""
-    said = clause.words
-    windows = [said[i + 1 : i + 4] for i, w in enumerate(said) if w in ("into", "to", "as")]
-    windows += [said[i + 1 : i + 6] for i, w in enumerate(said) if w in _MAKE_VERBS]
-    for window in windows:  # "into X" says it best, so those come first
-        for before, noun in zip(["", *window], window, strict=False):
-            if before in _DEFINITE:
-                continue  # "make the picture talk": the picture exists already
-            kind = next((k for k, nouns in _KIND_WORDS.items() if noun in nouns), None)
-            if kind:
-                return kind
-    return None
 
 
 def _ability(card: ToolCard) -> str:
@@ -331,4 +202,4 @@ def _templates() -> dict[str, str]:
 
 def _to_plan(builder: Builder, reply: str | None) -> Plan:
     steps = [Step(id=s.id, tool=s.card.name, args=s.args) for s in builder.steps]
-    return Plan(steps=steps, reply=reply)
+    return Plan(steps=steps, reply=reply, why={s.id: s.why for s in builder.steps if s.why})

@@ -1,0 +1,300 @@
+"""Steps a plan needs although the request does not name them.
+
+A request names results, not always the tools: a talking face needs speech, so a quote is
+spoken first; "hear my humming on a cello" needs its notes before they can be played;
+"the vocal melody as MIDI" names the vocals that a separation gives; "music in the same
+key as my riff" needs the riff measured. These are found from the tools' types and
+documented outputs alone: the producer whose output fits a missing input and whose own
+inputs are at hand, the tool whose output field the clause names, the tool whose output can
+stand for an option the request wants matched. A step is repeated for quantities ("two
+takes, one happy and one calm").
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import TYPE_CHECKING, Any, Literal
+
+from tools import Json, Param, Text, accepts, type_name
+from tools._types import strip_optional
+
+from ._catalog import STOP_WORDS, ToolCard, is_artifact, is_description, json_keys
+from ._quantities import Quantity
+from ._request import stem
+
+if TYPE_CHECKING:
+    from ._build import DraftStep, Source
+
+__all__ = ["ImpliedSteps"]
+
+PRODUCER_COST = 0.1  # a step the request did not ask for (that says its quote, turns a result)
+PRODUCER_CREDIT = 0.25  # share of a backed producer's clause similarity that the plan earns
+_SAME_CONCEPT = 0.45  # MiniLM similarity of a word to an option or field name that counts as naming it
+_NAMED_FIELD = 0.75  # …and of a word to an output field (only near-synonyms: "voice" is not the vocals)
+#: Words asking for an option to follow something else ("in the same key as", "whatever mood fits").
+MATCH_WORDS = frozenset(
+    "same match matching matches matched fit fits fitting suit suits suited suiting whatever according "
+    "reflect reflects reflecting mirror mirrors mirroring based".split()
+)
+_NEGATIONS = frozenset("ignore ignoring without no not minus except remove removing strip stripping".split())
+
+
+class ImpliedSteps:
+    """The part of :class:`~._build.Builder` that inserts and repeats steps."""
+
+    def _produce(
+        self, param: Param, consumer: DraftStep, depth: int, described: bool = False
+    ) -> Source | None:
+        """Insert the step that best makes what ``param`` needs; its output, or None.
+
+        Only producers the request backs are inserted: one that says a quote, or turns an
+        earlier result or a file the user gave that nothing reads yet ("hear my humming on a
+        cello": its notes first). A tool that only measures gets no made-up input (analysing
+        a piece the plan composed answers no question): its producer must read the user's
+        own file or words. With ``described``, the clause describes the thing to make ("with
+        a romantic piano piece"), and a tool that makes it from a description alone may serve.
+        """
+        if depth >= 2 or (described and not consumer.card.makes_media):
+            return None
+        text = self.scope_text(consumer.scope, masked=True)
+        sims = self.catalog.scores(text)
+        best, best_score = None, float("-inf")
+        for i, card in enumerate(self.catalog.cards):
+            kinds = [o for o in card.outputs if o.kind is not None and accepts(param.annotation, o.kind)]
+            if card is consumer.card or not kinds:
+                continue
+            if described:
+                feasible = not any(p.required for p in card.artifact_params) and any(
+                    is_description(p) for p in card.content_params
+                )
+                bonus = 0.0
+            else:
+                feasible, bonus, own = self._feasible(card, consumer.scope)
+                if not consumer.card.makes_media and not own:
+                    continue  # a measurement reads what the user gave, not what the plan made up
+            if not feasible or (bonus <= 0 and not described):
+                continue  # a producer needs backing: a quote to say, a result or a file to turn
+            score = 0.5 * sims[i] + 0.5 * self._fit(param, card.spec.summary) + bonus
+            if score > best_score:
+                best, best_score, relevance = card, score, float(sims[i])
+        if best is None:
+            return None
+        # It counts for what the clause says about it ("a synthesized voice saying …").
+        self.cost += PRODUCER_COST - PRODUCER_CREDIT * relevance
+        made = self.add(best, consumer.scope, depth + 1)
+        if made is None:
+            return None
+        made.why = f"{consumer.card.name} needs {param.name} ({type_name(param.annotation)}), made from {_inputs(made)}"
+        fits = [s for s in made.sources if is_artifact(s.annotation) and s.fits(param.annotation)]
+        return max(fits, key=lambda s: self._fit(param, s.about)) if fits else None
+
+    def _feasible(self, card: ToolCard, scope: list[int]) -> tuple[bool, float, bool]:
+        """Whether ``card`` could run now without further producers, how much it would tidy up
+        (results, files and quotes it would use that nothing uses yet), and whether it reads
+        something the user gave (a file or a quote)."""
+        bonus, own = 0.0, False
+        for param in card.spec.params.values():
+            if param.artifact_types and param.required:
+                source = self._pick(param, scope)
+                if source is None:
+                    return False, 0.0, False
+                bonus += 0.3 if source.uses == 0 else 0.0
+                own = own or source.path is not None
+            elif param in card.content_params and param.required:
+                quotes = self.scope_quotes(scope) or self.request.quotes
+                text = self._pick(param, scope, Text)
+                if quotes:
+                    bonus += 0.1 * any(q not in self.used_quotes for q in quotes)
+                    own = True
+                elif text is not None and text.uses == 0:
+                    bonus += 0.3
+                    own = own or text.path is not None
+                elif text is None and not is_description(param):
+                    return False, 0.0, False
+        return True, bonus, own
+
+    def _bridgeable(self, param: Param, scope: list[int]) -> bool:
+        """Whether the clause names an unused earlier result that one tool could turn into what
+        ``param`` wants ("read the transcript" when a voice is wanted)."""
+        results = [
+            s
+            for s in self.sources
+            if s.step and s.uses == 0 and is_artifact(s.annotation) and self._mentioned(s, scope)
+        ]
+        for card in self.catalog.cards:
+            if not any(o.kind is not None and accepts(param.annotation, o.kind) for o in card.outputs):
+                continue
+            for p in card.spec.params.values():
+                if p.required and any(s.fits(p.annotation) for s in results):
+                    return True
+        return False
+
+    # -- a field the clause names ------------------------------------------------------
+    def _named_output(self, param: Param, step: DraftStep, depth: int) -> Source | None:
+        """The output of another tool that the clause names and that fits ``param`` ("the
+        vocal melody as MIDI": the vocals of a separation), inserted as a step; None when the
+        clause names no such field or a step of that tool is there already."""
+        if depth >= 2:
+            return None
+        said = self._content_words(step.scope)
+        if not said:
+            return None
+        for card in self.catalog.cards:
+            if card is step.card or len(card.outputs) < 2 or any(s.card is card for s in self.steps):
+                continue
+            for output in card.outputs:
+                if output.field is None or output.kind is None or not accepts(param.annotation, output.kind):
+                    continue
+                if not self._says(said, output.field, _NAMED_FIELD):
+                    continue
+                feasible, _, own = self._feasible(card, step.scope)
+                if not (feasible and own):
+                    continue
+                self.cost += PRODUCER_COST
+                made = self.add(card, step.scope, depth + 1)
+                if made is None:
+                    return None
+                made.why = f"the request names its {output.field}, which {step.card.name} reads"
+                return next((s for s in made.sources if s.ref.endswith(f".{output.field}")), None)
+        return None
+
+    # -- an option the request wants matched -------------------------------------------
+    def _matched_value(self, param: Param, step: DraftStep, depth: int) -> str | None:
+        """A reference that gives ``param`` the value of something the request points at ("in
+        the same key as my riff", "whatever mood fits"): an earlier step's value, else a new
+        step of a tool whose output can stand for it, reading what the step reads or a file
+        the clause names."""
+        said = self._content_words(step.scope)
+        if not (set(said) & MATCH_WORDS):
+            return None
+        concepts = [w for w in said if w not in MATCH_WORDS]
+        best, best_score = None, 0.0
+        for card in self.catalog.cards:
+            if card is step.card:
+                continue
+            for field_name, fit in _standing_for(param, card):
+                named = self._says(concepts, param.name, _SAME_CONCEPT) or self._says(
+                    concepts, field_name, _SAME_CONCEPT
+                )
+                if named and fit > best_score:
+                    best, best_score = (card, field_name), fit
+        if best is None:
+            return None
+        card, field_name = best
+        earlier = next((s for s in self.steps if s.card is card), None)
+        if earlier is None:
+            if depth >= 2:
+                return None
+            feasible, _, own = self._feasible(card, step.scope)
+            if not (feasible and own):
+                return None
+            self.cost += PRODUCER_COST
+            earlier = self.add(card, step.scope, depth + 1)
+            if earlier is None:
+                return None
+            earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
+        return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
+
+    # -- quantities --------------------------------------------------------------------
+    def repeat(self, step: DraftStep, quantity: Quantity) -> None:
+        """Make ``quantity.count`` copies of ``step`` in all: each with the options its variant
+        names ("one happy, one calm"), or another seed; the steps that read the step's
+        result are repeated with each copy ("two beds under my voice, mixed separately")."""
+        if quantity.count < 2:
+            return
+        readers = [s for s in self.steps if any(_reads(v, step.id) for v in s.args.values())]
+        plain = frozenset(p.name for p in step.card.plain_params)
+        seed = next(
+            (p for p in step.card.plain_params if p.name == "seed" and strip_optional(p.annotation) is int),
+            None,
+        )
+        for k in range(quantity.count):
+            copy = step if k == 0 else self._clone(step)
+            copy.why = (
+                (step.why + "; " if k == 0 and step.why else "")
+                + f"result {k + 1} of {quantity.count}"
+                + (f" ({quantity.variants[k]})" if quantity.variants else "")
+            )
+            if quantity.variants:
+                copy.args.update(self.catalog.literals(step.card, plain, quantity.variants[k], fuzzy=True))
+            elif seed is not None and k:
+                copy.args[seed.name] = int(step.args.get(seed.name) or 0) + k
+            if k:
+                for reader in readers:
+                    twin = self._clone(reader)
+                    twin.why = f"{reader.why or reader.card.name}, for result {k + 1}"
+                    twin.args = {n: _rewired(v, step.id, copy.id) for n, v in reader.args.items()}
+
+    def _clone(self, step: DraftStep) -> DraftStep:
+        from ._build import DraftStep
+
+        copy = DraftStep(
+            self._new_id(step.card.name), step.card, step.scope, dict(step.args), producer=step.producer
+        )
+        self._register(copy)
+        return copy
+
+    # -- words -------------------------------------------------------------------------
+    def _content_words(self, scope: list[int]) -> list[str]:
+        return [
+            w for i in scope for w in self.request.clauses[i].words if w not in STOP_WORDS and not w.isdigit()
+        ]
+
+    def _says(self, said: list[str], name: str, threshold: float) -> bool:
+        """Whether a word of ``said`` names ``name`` (same stem, or close in meaning), not negated."""
+        target = name.replace("_", " ")
+        hits = [i for i, w in enumerate(said) if stem(w) == stem(target)]
+        if not hits:
+            sims = self.catalog.similarities(said, [target])[:, 0]
+            hits = [i for i in range(len(said)) if sims[i] >= threshold]
+        return any(not (set(said[max(0, i - 2) : i]) & _NEGATIONS) for i in hits)
+
+
+def _inputs(step: DraftStep) -> str:
+    """The inputs a step reads, for explanations ("@memo.wav", "the quote")."""
+    said = []
+    for value in step.args.values():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v[:1] in "@$" and v[:2] not in ("@@", "$$"):
+                said.append(v)
+    return ", ".join(said) or "the quoted words"
+
+
+def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]]:
+    """The outputs of ``card`` that can give ``param`` its value, with how well they fit:
+    a field whose choices overlap the parameter's, or one named like it (a documented key
+    of a Json result included)."""
+    found = []
+    choices = set(param.choices)
+    for output in card.outputs:
+        ann = strip_optional(output.annotation)
+        if output.field and choices and typing.get_origin(ann) is Literal:
+            overlap = choices & set(typing.get_args(ann))
+            if overlap:
+                found.append((output.field, len(overlap) / len(choices | set(typing.get_args(ann)))))
+        elif output.field and _same_name(output.field, param.name) and accepts(param.annotation, ann):
+            found.append((output.field, 0.9))
+    if card.spec.returns is Json:
+        found += [(key, 0.8) for key in json_keys(card.spec) if _same_name(key, param.name)]
+    return found
+
+
+def _same_name(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a == b or a.startswith(b + "_") or b.startswith(a + "_")
+
+
+def _reads(value: Any, step_id: str) -> bool:
+    if isinstance(value, str):
+        return value == f"${step_id}" or value.startswith(f"${step_id}.")
+    if isinstance(value, list):
+        return any(_reads(v, step_id) for v in value)
+    return False
+
+
+def _rewired(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str) and _reads(value, old):
+        return f"${new}" + value[len(old) + 1 :]
+    if isinstance(value, list):
+        return [_rewired(v, old, new) for v in value]
+    return value

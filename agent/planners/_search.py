@@ -1,0 +1,210 @@
+"""Choosing the plan: which tool serves which clause, built and compared as whole plans.
+
+Each clause may ask for one of its likeliest tools or for none. Every combination (within
+a budget) is *built* — inputs wired by type, implied steps inserted, quantities repeated
+(:mod:`agent.planners._build`) — and valued: what its clauses' choices are worth by the
+relevance model, minus what it costs (steps nobody asked for, files or quotes it leaves
+unused, inputs it cannot find). The best plan wins; how far it stands above the other
+readings, and above doing nothing, is its confidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._context import Earlier
+from ._build import Builder, DraftStep
+from ._catalog import Catalog
+from ._quantities import Quantity
+from ._request import Clause, Request
+
+__all__ = ["Candidate", "search"]
+
+_OPTIONS_PER_CLAUSE = 4
+_MAX_COMBINATIONS = 700
+_AGAIN_COST = 0.1  # a second clause served by the same step counts a little less than its own
+_OPTION_FLOOR = -0.35  # tools this much less likely than "none" are not tried for a clause…
+_OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool
+_FOLLOW_UP_WORDS = 6
+_FOLLOW_UP_BONUS = 0.3
+_TEMPERATURE = 0.15  # how sharply value differences become confidence
+_UNUSED_FILE_COST = 0.35  # as in the builder: doing nothing leaves every file unused…
+_UNUSED_QUOTE_COST = 0.25  # …and every quote unsaid
+
+
+@dataclass
+class Candidate:
+    """One built reading of the request and what it is worth."""
+
+    builder: Builder
+    value: float
+
+    @property
+    def signature(self) -> tuple:
+        """What tells two readings apart: their tools and how they are wired."""
+        steps = self.builder.steps
+        tools = sorted(s.card.name for s in steps)
+        ids = {s.id: s.card.name for s in steps}
+        edges = sorted({(ids[d], s.card.name) for s in steps for d in _dependencies(s) if d in ids})
+        return tuple(tools), tuple(edges)
+
+
+def search(
+    catalog: Catalog,
+    request: Request,
+    kinds: dict[Path, str],
+    tools: np.ndarray,
+    none: np.ndarray,
+    earlier: Sequence[Earlier] = (),
+) -> tuple[list[Candidate], float]:
+    """The distinct readings of ``request``, best first, and the confidence in the first.
+
+    Args:
+        kinds: the user's files and their kinds.
+        tools: (clauses, tools) probability that a clause asks for each tool.
+        none: (clauses,) probability that it asks for none.
+        earlier: results of earlier turns the plan may read or redo.
+    """
+    # a clause's tool is worth how much likelier it is than asking for no tool
+    scores = tools - none[:, None]
+    _follow_up(scores, request, catalog, earlier)
+    options = _narrow([_options(row) for row in scores])
+    found: dict[tuple, Candidate] = {}
+    for choice in itertools.product(*options):
+        if all(c is None for c in choice):
+            continue
+        builder = _build(Builder(catalog, request, kinds, earlier), choice, scores)
+        builder.fan_out()
+        candidate = Candidate(
+            builder, _value(choice, scores, request) - builder.cost - builder.leftover_cost()
+        )
+        key = candidate.signature
+        if (
+            key not in found or candidate.value > found[key].value
+        ):  # a plan lacking an input may win: its note says why
+            found[key] = candidate
+    ranked = sorted(found.values(), key=lambda c: -c.value)
+    nothing = -(_UNUSED_FILE_COST * len(kinds) + _UNUSED_QUOTE_COST * len(request.quotes))
+    values = [c.value for c in ranked if c.builder.steps] + [nothing]
+    top = max(values)
+    weights = [math.exp((v - top) / _TEMPERATURE) for v in values]
+    best = ranked[0].value if ranked else nothing
+    confidence = math.exp((best - top) / _TEMPERATURE) / sum(weights)
+    return ranked, confidence
+
+
+def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: Sequence[Earlier]) -> None:
+    """A short clause with nothing of its own after earlier turns ("now happier", "again, but
+    slower") most likely asks for the latest result again, changed: its tool gains."""
+    latest = catalog.by_name.get(earlier[-1].tool) if earlier else None
+    if latest is None:
+        return
+    j = catalog.cards.index(latest)
+    for i, clause in enumerate(request.clauses):
+        if not (clause.quotes or clause.files) and len(clause.words) <= _FOLLOW_UP_WORDS:
+            scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
+
+
+def _options(row: np.ndarray) -> list[int]:
+    """The tools worth trying for a clause: its likeliest few, none far below the best."""
+    best = float(row.max()) if row.size else 0.0
+    floor = max(_OPTION_FLOOR, best - _OPTION_SPREAD)
+    return [int(j) for j in np.argsort(-row)[:_OPTIONS_PER_CLAUSE] if row[j] >= floor]
+
+
+def _value(choice: tuple[int | None, ...], scores: np.ndarray, request: Request) -> float:
+    """What the clauses' choices are worth; a clause that an earlier clause's step serves too
+    ("what key is it in, and how fast is it") counts a little less than one of its own."""
+    value = 0.0
+    for c, scope in groups(choice, request):
+        first, *rest = scope
+        value += scores[first][c]
+        value += sum(scores[i][c] - _AGAIN_COST for i in rest if choice[i] is not None)
+    return value
+
+
+def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray) -> Builder:
+    catalog, request = builder.catalog, builder.request
+    previous: DraftStep | None = None
+    chosen: list[tuple[DraftStep, Quantity]] = []
+    for c, scope in groups(choice, request):
+        card = catalog.cards[c]
+        made = next((s for s in builder.steps if s.card is card and s.producer), None)
+        if made is not None:  # inserted already as a producer: that step serves these clauses too
+            made.scope += scope
+            continue
+        clause = request.clauses[scope[0]]
+        if clause.layered and previous is not None and (laid := builder.laid_under(previous, card, scope)):
+            previous = laid  # "… with soft piano under it": the piano made, then mixed in
+            continue
+        step = builder.add(card, scope)
+        if step is None:
+            continue
+        step.why = f'asked for: "{_short(clause.text)}" (tool relevance {scores[scope[0]][c]:+.2f})'
+        if clause.layered and previous is not None:
+            builder.layer(previous, step, scope)
+        previous = step
+        chosen.append((step, _quantity(request, scope)))
+    for step, quantity in chosen:
+        builder.repeat(step, quantity)
+    return builder
+
+
+def groups(choice: tuple[int | None, ...], request: Request) -> list[tuple[int, list[int]]]:
+    """The steps a choice makes: (tool index, the clauses it serves), in order of first clause.
+
+    A clause chosen for a tool already chosen joins that step, unless both bring their own
+    input (a quote, a file): "say 'a' and then say 'b'" is two steps. A clause with no tool
+    qualifies the step before it.
+    """
+    found: list[tuple[int, list[int]]] = []
+    for i, c in enumerate(choice):
+        if c is None:
+            if found:
+                found[-1][1].append(i)
+            continue
+        own = _brings_input(request.clauses[i])
+        same = next((g for g in found if g[0] == c), None)
+        if same is not None and not (own and any(_brings_input(request.clauses[j]) for j in same[1])):
+            same[1].append(i)
+        else:
+            found.append((c, [i]))
+    return found
+
+
+def _quantity(request: Request, scope: list[int]) -> Quantity:
+    """What the clauses of a step say about how many results they want (the largest count)."""
+    said = [request.clauses[i].quantity for i in scope]
+    return max(said, key=lambda q: (q.count, len(q.variants)))
+
+
+def _brings_input(clause: Clause) -> bool:
+    return bool(clause.quotes or clause.named)
+
+
+def _narrow(options: list[list[int]]) -> list[list[int | None]]:
+    """Fewer tools per clause until every combination can be tried (each clause may also get none)."""
+    for keep in range(_OPTIONS_PER_CLAUSE, 0, -1):
+        narrowed = [[*ranked[:keep], None] for ranked in options]
+        if math.prod(len(o) for o in narrowed) <= _MAX_COMBINATIONS:
+            return narrowed
+    return [[*ranked[:1], None] for ranked in options]  # the planner's clause limit keeps this in bounds
+
+
+def _dependencies(step: DraftStep) -> set[str]:
+    refs: set[str] = set()
+    for value in step.args.values():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v.startswith("$") and not v.startswith("$$"):
+                refs.add(v[1:].partition(".")[0])
+    return refs
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
