@@ -11,6 +11,7 @@ from tools import Registry, TroupeError, clean_text, default_registry
 
 from ._binding import ValidatedPlan, validate_plan
 from ._cache import Cache
+from ._context import Earlier
 from ._executor import Executor
 from ._files import UserFiles
 from ._plan import Plan
@@ -18,9 +19,13 @@ from ._result import RunResult
 from ._store import RunStore
 from .events import Event
 from .planners import Planner, get_planner
-from .respond import LLMResponder, Responder, TemplateResponder
+from .respond import LLMResponder, Responder, TemplateResponder, question
 
 __all__ = ["Agent"]
+
+
+#: Below this confidence a planned request is asked about, not run (see ``Agent(ask_below=)``).
+ASK_BELOW = 0.25
 
 
 class Agent:
@@ -39,6 +44,9 @@ class Agent:
         responder: writes the final reply; an LLM when the planner is one (``"openai"`` or
             a LangChain model), else a template that needs no network.
         executor_options: extra options for a named executor (``address`` for Ray).
+        ask_below: a plan the planner made with a confidence below this (0 to 1) is not
+            run: the reply offers the likeliest readings and asks which was meant. 0 runs
+            every plan.
 
     Example:
         >>> agent = Agent()
@@ -58,7 +66,9 @@ class Agent:
         device: str = "cpu",
         responder: Responder | None = None,
         executor_options: dict[str, Any] | None = None,
+        ask_below: float = ASK_BELOW,
     ):
+        self.ask_below = ask_below
         self.registry = registry if registry is not None else default_registry()
         self._planner_spec = planner
         self._planner: Planner | None = None
@@ -89,19 +99,32 @@ class Agent:
             self._responder = LLMResponder(spec) if llm else TemplateResponder()
         return self._responder
 
-    def plan(self, request: str, files: Sequence[str | Path] | UserFiles = ()) -> Plan:
+    def plan(
+        self, request: str, files: Sequence[str | Path] | UserFiles = (), context: Sequence[Earlier] = ()
+    ) -> Plan:
         """Plan ``request`` without running it.
 
         A planner's plan is not trusted (an LLM may be talked into anything): it may read
-        only ``files`` (or, given a :class:`UserFiles`, what that allows).
+        only ``files`` and the ``context`` results (or, given a :class:`UserFiles`, what
+        that allows).
+
+        Args:
+            request: what the user wrote.
+            files: the files given with it.
+            context: results of earlier turns the request may build on ("now happier").
 
         Raises:
             PlanError: the plan fails validation, e.g. it names a file it may not read.
         """
-        return self._planned(clean_text(request), _user_files(files, confined=True)).plan
+        user_files = _user_files(files, confined=True, context=context)
+        return self._planned(clean_text(request), user_files, context).plan
 
-    def _planned(self, request: str, files: UserFiles) -> ValidatedPlan:
-        plan = self.planner.plan(request, files.paths, self.registry)
+    def _planned(self, request: str, files: UserFiles, context: Sequence[Earlier] = ()) -> ValidatedPlan:
+        given = [p for p in files.paths if p not in {e.path for e in context}]
+        if context:
+            plan = self.planner.plan(request, given, self.registry, context=context)
+        else:  # planners written before context existed take three arguments
+            plan = self.planner.plan(request, given, self.registry)
         return validate_plan(plan, self.registry, files)
 
     def validate(
@@ -128,6 +151,7 @@ class Agent:
         out_dir: str | Path | None = None,
         base_dir: str | Path | None = None,
         cancel: threading.Event | None = None,
+        context: Sequence[Earlier] = (),
     ) -> Iterator[Event]:
         """Plan (unless ``plan`` is given), validate and run, yielding events.
 
@@ -135,7 +159,8 @@ class Agent:
         may name any file, unless ``files`` is a confined :class:`UserFiles` (as the web
         app passes for a session). The last event is ``run_finished``; its ``result`` is
         the :class:`RunResult` with the reply filled in. Planning and validation errors
-        are raised before any event. Closing the generator cancels the run.
+        are raised before any event. Closing the generator cancels the run. ``context``
+        holds results of earlier turns that the request may build on.
 
         Raises:
             PlanError: the plan is invalid; nothing ran.
@@ -143,11 +168,13 @@ class Agent:
             RunStoreError: the run folder or its manifest cannot be written (a TroupeError).
         """
         request = clean_text(request) if request else request
-        user_files = _user_files(files, base_dir, confined=plan is None)
+        user_files = _user_files(files, base_dir, confined=plan is None, context=context)
         if plan is None:
             if not request or not request.strip():
                 raise TroupeError("the request is empty — say what you would like done")
-            validated = self._planned(request, user_files)
+            validated = self._planned(request, user_files, context)
+            if self._unsure(validated.plan):  # ask rather than run a guess
+                validated = validate_plan(question(validated.plan), self.registry, user_files)
         else:
             validated = validate_plan(plan, self.registry, user_files)
         run = self.store.new_run(request, out_dir, plan=validated.plan.to_dict())
@@ -155,6 +182,9 @@ class Agent:
             if event.kind == "run_finished":
                 event.result.reply = self.responder.reply(event.result)
             yield event
+
+    def _unsure(self, plan: Plan) -> bool:
+        return bool(plan.steps) and plan.confidence is not None and plan.confidence < self.ask_below
 
     def run(self, request: str | None = None, files: Sequence[str | Path] = (), **options: Any) -> RunResult:
         """Like :meth:`stream`, but returns only the final :class:`RunResult`."""
@@ -171,12 +201,17 @@ def final_result(events: Iterable[Event]) -> RunResult:
 
 
 def _user_files(
-    files: Sequence[str | Path] | UserFiles, base_dir: str | Path | None = None, confined: bool = False
+    files: Sequence[str | Path] | UserFiles,
+    base_dir: str | Path | None = None,
+    confined: bool = False,
+    context: Sequence[Earlier] = (),
 ) -> UserFiles:
-    """``files`` as given, or made into one: open, or ``confined`` to the files themselves."""
+    """``files`` as given, or made into one with the ``context`` results beside them: open,
+    or ``confined`` to those files."""
     if isinstance(files, UserFiles):
         return files
-    return UserFiles(files, base_dir, roots=[] if confined else None)
+    given = [*files, *(e.path for e in context)]
+    return UserFiles(given, base_dir, roots=[] if confined else None)
 
 
 def make_executor(name: str, **options: Any) -> Executor:

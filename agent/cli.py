@@ -60,20 +60,33 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.save:
         plan.save(args.save)
     if args.json:
-        print(
-            json.dumps(
-                {"steps": plan.to_dict()["steps"], "reply": plan.reply or ""}, indent=2, ensure_ascii=False
-            )
-        )
-    else:
-        if plan.steps:
-            print(
-                yaml.safe_dump({"steps": plan.to_dict()["steps"]}, sort_keys=False, allow_unicode=True),
-                end="",
-            )
-        if plan.reply:
-            print(plan.reply)
+        shown = {
+            "steps": plan.to_dict()["steps"],
+            "reply": plan.reply or "",
+            "confidence": plan.confidence,
+            "why": plan.why,
+            "alternatives": [p.to_dict()["steps"] for p in plan.alternatives],
+        }
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+        return 0
+    if plan.steps:
+        print(yaml.safe_dump({"steps": plan.to_dict()["steps"]}, sort_keys=False, allow_unicode=True), end="")
+    if plan.reply:
+        print(plan.reply)
+    if args.explain:
+        print(_explanation(plan))
     return 0
+
+
+def _explanation(plan: Plan) -> str:
+    """Why each step is there, the planner's confidence, and the readings it ranked next."""
+    from .respond import describe_plan
+
+    lines = [f"- {step.id}: {plan.why.get(step.id, 'written in the plan')}" for step in plan.steps]
+    if plan.confidence is not None:
+        lines.append(f"confidence: {plan.confidence:.2f}")
+    lines += [f"also considered: {describe_plan(p)}" for p in plan.alternatives]
+    return "\n".join(["why:", *lines])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -163,6 +176,7 @@ def _agent_options(args: argparse.Namespace) -> dict[str, Any]:
         "cache": not getattr(args, "no_cache", False),
         "max_workers": getattr(args, "workers", 4),
         "device": getattr(args, "device", "cpu"),
+        **({"ask_below": 0.0} if getattr(args, "yes", False) else {}),
     }
 
 
@@ -244,7 +258,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plan", parents=[tool_opts, file_opts, plan_opts], help="show the plan for a request")
     p.add_argument("request")
-    p.add_argument("--json", action="store_true", help='print {"steps": [...], "reply": "..."}')
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"steps", "reply", "confidence", "why", "alternatives"} (alternatives: other readings)',
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="say why each step is there, how sure the planner is, and what else it considered",
+    )
     p.add_argument("--save", metavar="PLAN.yaml", help="also save the plan as a pipeline file")
     p.set_defaults(handler=cmd_plan)
 
@@ -252,6 +275,11 @@ def _parser() -> argparse.ArgumentParser:
         "run", parents=[tool_opts, file_opts, plan_opts, run_opts], help="plan and run a request"
     )
     p.add_argument("request")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="run the planner's best reading even when it is unsure (by default it asks instead)",
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser(

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 import prompts
 from tools import iter_artifacts
 
+from ._plan import Plan
 from ._result import RunResult
 
-__all__ = ["LLMResponder", "Responder", "TemplateResponder"]
+__all__ = ["LLMResponder", "Responder", "TemplateResponder", "describe_plan", "question"]
 
 
 class Responder(Protocol):
@@ -53,6 +54,21 @@ class TemplateResponder:
         name = "cancelled" if result.cancelled else "done" if done else "all_failed"
         text = " ".join(Template(self.templates[name]).safe_substitute(fields).split())
         return f"{planner_reply} {text}".strip() if planner_reply and name == "done" else text
+
+
+def question(plan: Plan) -> Plan:
+    """An empty plan whose reply asks which reading of the request was meant: ``plan`` and
+    its alternatives, kept as the question's alternatives so a person can pick one."""
+    readings = [plan.model_copy(update={"alternatives": []}), *plan.alternatives]
+    options = "; or ".join(f"({i}) {describe_plan(p)}" for i, p in enumerate(readings, 1))
+    template = _parse(prompts.load("reply.txt"))["ask"]
+    text = " ".join(Template(template).safe_substitute(options=options).split())
+    return Plan(reply=text, confidence=plan.confidence, alternatives=readings)
+
+
+def describe_plan(plan: Plan) -> str:
+    """A plan in a few words: its tools in order ("text to speech, then talking face")."""
+    return ", then ".join(step.tool.replace("_", " ") for step in plan.steps) or "nothing"
 
 
 class LLMResponder:

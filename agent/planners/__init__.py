@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from tools import Registry, TroupeError
 
+from .._context import Earlier
 from .._plan import Plan
 
 __all__ = ["PLANNERS", "Planner", "get_planner"]
@@ -21,11 +22,15 @@ __all__ = ["PLANNERS", "Planner", "get_planner"]
 class Planner(Protocol):
     """Anything with a ``plan`` method of this shape is a planner."""
 
-    def plan(self, request: str, files: Sequence[Path], registry: Registry) -> Plan:
+    def plan(
+        self, request: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier] = ()
+    ) -> Plan:
         """Plan ``request`` with the tools in ``registry``; ``files`` are the user's files.
 
-        A request that needs no tool, or that the tools cannot serve, gets a plan with
-        no steps and a ``reply`` saying so.
+        ``context`` holds results of earlier turns the request may build on; a planner
+        written before it existed may leave the argument out (it is passed only when there
+        are such results). A request that needs no tool, or that the tools cannot serve,
+        gets a plan with no steps and a ``reply`` saying so.
         """
         ...
 

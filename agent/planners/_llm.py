@@ -20,6 +20,7 @@ import prompts
 from tools import Registry, sniff_kind
 
 from .._binding import validate_plan
+from .._context import Earlier
 from .._files import UserFiles, plan_names
 from .._plan import Plan, PlanFormatError
 from ..errors import PlanError, PlanningError
@@ -77,11 +78,17 @@ class LLMPlanner(ABC):
             PlanningError: the endpoint failed (unreachable, timed out, refused).
         """
 
-    def plan(self, request: str, files: Sequence[Path], registry: Registry) -> Plan:
-        """Ask the model for a plan, validate it, repair once, else fall back."""
+    def plan(
+        self, request: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier] = ()
+    ) -> Plan:
+        """Ask the model for a plan, validate it, repair once, else fall back.
+
+        Earlier results (``context``) are listed with the user's files; the plan may read
+        those and nothing else.
+        """
         files = [Path(f) for f in files]
         messages = [
-            {"role": "system", "content": self.system_prompt(request, files, registry)},
+            {"role": "system", "content": self.system_prompt(request, files, registry, context)},
             {"role": "user", "content": request},
         ]
         error = None
@@ -89,9 +96,11 @@ class LLMPlanner(ABC):
             try:
                 answer = self.complete(messages)
             except PlanningError as e:
-                return self._fall_back(request, files, registry, f"the {self.name} planner failed ({e})")
+                return self._fall_back(
+                    request, files, registry, context, f"the {self.name} planner failed ({e})"
+                )
             try:
-                return self.check(answer, files, registry)
+                return self.check(answer, files, registry, context)
             except (PlanFormatError, PlanError) as e:
                 error = str(e)
                 if attempt == 0:
@@ -101,30 +110,47 @@ class LLMPlanner(ABC):
                         {"role": "user", "content": repair},
                     ]
         return self._fall_back(
-            request, files, registry, f"the {self.name} planner's plan was invalid ({error})"
+            request, files, registry, context, f"the {self.name} planner's plan was invalid ({error})"
         )
 
     # -- prompt --------------------------------------------------------------------------
-    def system_prompt(self, request: str, files: Sequence[Path], registry: Registry) -> str:
-        """The system message: rules, the (most relevant) tool cards and the user's files."""
+    def system_prompt(
+        self, request: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier] = ()
+    ) -> str:
+        """The system message: rules, the (most relevant) tool cards, the user's files and
+        the results of earlier turns."""
         cards = "\n\n".join(spec.card() for spec in self.relevant_tools(request, registry))
-        names = plan_names(files)
-        listed = "\n".join(f"- @{names[f]} ({sniff_kind(f) or 'unknown kind'})" for f in names) or "(none)"
+        earlier = {e.path: e for e in context}
+        names = plan_names([*files, *earlier])
+        listed = (
+            "\n".join(
+                f"- @{names[f]} ({sniff_kind(f) or 'unknown kind'}"
+                + (
+                    f"; made by {earlier[f].tool} for the earlier request {earlier[f].request!r}"
+                    if f in earlier
+                    else ""
+                )
+                + ")"
+                for f in names
+            )
+            or "(none)"
+        )
         return Template(prompts.load("planner_system.txt")).safe_substitute(tools=cards, files=listed)
 
     def relevant_tools(self, request: str, registry: Registry) -> list[Any]:
-        """Every tool, or the ``max_tools`` the offline planner finds closest to the request."""
+        """Every tool, or the ``max_tools`` the offline planner's relevance model finds
+        likeliest for some part of the request."""
         specs = list(registry)
         if len(specs) <= self.max_tools:
             return specs
         from .offline import OfflinePlanner
 
-        catalog = OfflinePlanner.shared().catalog(registry)
-        ranked = catalog.scores(request).argsort()[::-1][: self.max_tools]
-        return [catalog.cards[int(i)].spec for i in sorted(ranked)]
+        return OfflinePlanner.shared().rank_tools(request, registry, self.max_tools)
 
     # -- answer --------------------------------------------------------------------------
-    def check(self, answer: str, files: Sequence[Path], registry: Registry) -> Plan:
+    def check(
+        self, answer: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier] = ()
+    ) -> Plan:
         """Parse and validate an answer.
 
         Raises:
@@ -133,17 +159,24 @@ class LLMPlanner(ABC):
         """
         plan = parse_plan(answer)
         if plan.steps:
-            validate_plan(plan, registry, UserFiles(files, roots=[]))  # the model may read only these
+            allowed = [*files, *(e.path for e in context)]
+            validate_plan(plan, registry, UserFiles(allowed, roots=[]))  # the model may read only these
         return plan
 
-    def _fall_back(self, request: str, files: Sequence[Path], registry: Registry, why: str) -> Plan:
+    def _fall_back(
+        self, request: str, files: Sequence[Path], registry: Registry, context: Sequence[Earlier], why: str
+    ) -> Plan:
         if self._fallback_spec is None:
             raise PlanningError(why)
         if self._fallback is None:
             from . import get_planner
 
             self._fallback = get_planner(self._fallback_spec)
-        plan = self._fallback.plan(request, files, registry)
+        plan = (
+            self._fallback.plan(request, files, registry, context)
+            if context
+            else self._fallback.plan(request, files, registry)
+        )
         note = f"Note: {why}; planned offline instead."
         return plan.model_copy(update={"reply": f"{note} {plan.reply}" if plan.reply else note})
 
