@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import tempfile
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -96,11 +98,14 @@ class ToolSpec:
         except ValidationError as e:
             raise BadInput(f"{self.name}: {_explain(e, self)}") from None
         kwargs = {name: getattr(validated, name) for name in self.params}
+        if ctx is None:  # a fresh output folder only for a tool that can write into one
+            ctx = ToolContext.temporary(step_id=self.name) if self.context_param else _no_output(self.name)
         if self.context_param:
-            kwargs[self.context_param] = ctx or ToolContext.temporary(step_id=self.name)
-        result = self.fn(**kwargs)
-        if inspect.isawaitable(result):
-            result = asyncio.run(_await(result))
+            kwargs[self.context_param] = ctx
+        with ctx.active():  # helpers find it; what it started is killed on the way out
+            result = self.fn(**kwargs)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_await(result))
         if isinstance(self.returns, type) and not isinstance(result, self.returns):
             raise ToolError(
                 f"{self.name} returned {type(result).__name__}, but declares {type_name(self.returns)}"
@@ -145,6 +150,10 @@ class ToolSpec:
         if self.examples:
             lines.append("  e.g. " + " | ".join(self.examples))
         return "\n".join(lines)
+
+
+def _no_output(step_id: str) -> ToolContext:
+    return ToolContext(output_dir=Path(tempfile.gettempdir()) / "troupe-unused", step_id=step_id)
 
 
 async def _await(awaitable: Any) -> Any:
