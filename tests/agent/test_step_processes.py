@@ -1,4 +1,5 @@
-"""A cancelled or timed-out step leaves nothing running: its subprocesses are killed.
+"""A cancelled or timed-out step leaves nothing running: its subprocesses are killed, and a
+tool's default time limit grows with the size of its input (a plan's own limit wins).
 
 Waiting for a process to die polls with a generous bound; nothing asserts how fast it died.
 """
@@ -8,10 +9,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+import wave
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from agent import Plan, RunStore, make_executor, validate_plan
-from tools import Registry, Text, ToolContext, get_spec, tool
+from tools import Audio, Registry, Text, ToolContext, get_spec, tool
 from tools._proc import popen
 
 
@@ -40,7 +45,19 @@ def leave_behind(pid_file: str) -> str:
     return "returned"
 
 
-REGISTRY = Registry([hold, leave_behind])
+@tool(cache=False, timeout_s=0.2, timeout_per_input_s=0.1)
+def slow_reader(text: str, *, ctx: ToolContext) -> Text:
+    """Read text very slowly, stopping when cancelled.
+
+    Args:
+        text: what to read.
+    """
+    while True:
+        time.sleep(0.02)
+        ctx.report(0.0)
+
+
+REGISTRY = Registry([hold, leave_behind, slow_reader])
 
 
 def _run(tmp_path: Path, steps: list[dict], cancel: threading.Event | None = None, on_event=None):
@@ -103,3 +120,29 @@ def test_a_tool_that_returns_leaves_no_process_behind(tmp_path):
     pid_file = tmp_path / "pid"
     assert get_spec(leave_behind).invoke({"pid_file": str(pid_file)}) == "returned"
     assert _gone(_wait_for_pid(pid_file), wait_s=0.0)  # killed and reaped before invoke returned
+
+
+def test_default_time_limit_grows_with_the_input(tmp_path):
+    spec = get_spec(slow_reader)
+    assert spec.time_limit({"text": "x" * 15}) == pytest.approx(0.3)  # 0.2 s + 0.1 s per second read
+    assert spec.time_limit({"text": "x" * 150}) == pytest.approx(1.2)
+    result = _run(tmp_path, [{"id": "r", "tool": "slow_reader", "args": {"text": "x" * 15}}])
+    assert "0.3 s limit" in result.step("r").error
+
+
+def test_plan_timeout_wins_over_the_tools(tmp_path):
+    steps = [{"id": "r", "tool": "slow_reader", "timeout_s": 0.5, "args": {"text": "x" * 15000}}]
+    result = _run(tmp_path, steps)
+    assert "0.5 s limit" in result.step("r").error
+
+
+def test_audio_counts_by_its_length(tmp_path):
+    wav = tmp_path / "tone.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(np.zeros(8000 * 3, "<i2").tobytes())
+    spec = get_spec(slow_reader)
+    assert spec.time_limit({"text": Audio(path=wav)}) == pytest.approx(0.2 + 0.1 * 3)
+    assert spec.time_limit({"text": Audio(path=wav, duration_s=10.0)}) == pytest.approx(1.2)
