@@ -7,7 +7,7 @@ Everything here is numpy: no librosa, so the offline default stays fast to impor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -137,11 +137,16 @@ def _pitch(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
     return np.where(voiced, SR / lag, 0.0)
 
 
-def extract_features(path: str | Path) -> AudioFeatures:
+def extract_features(path: str | Path, on_block: Callable[[float], None] | None = None) -> AudioFeatures:
     """Compute :class:`AudioFeatures` for any audio file ffmpeg reads, streaming it.
+
+    Args:
+        path: the audio file.
+        on_block: told the seconds analysed so far after each block (for progress).
 
     Raises:
         BadInput: the file cannot be decoded as audio.
+        Cancelled: the running tool's step was cancelled (checked at every decoded block).
     """
     window = np.hanning(N_FFT).astype(np.float32)
     mel_fb = _mel_filterbank()
@@ -152,6 +157,8 @@ def extract_features(path: str | Path) -> AudioFeatures:
         mels.append(np.log10(spectrum @ mel_fb.T + 1e-8).astype(np.float32))
         energies.append(10 * np.log10(power + 1e-10))
         pitches.append(_pitch(windows, power))
+        if on_block is not None:
+            on_block(sum(len(e) for e in energies) / FPS)
     log_mel = np.concatenate(mels) if mels else np.zeros((0, N_MELS), np.float32)
     energy_db = np.concatenate(energies) if energies else np.zeros(0)
     flux = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1])).mean(axis=1)
