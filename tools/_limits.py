@@ -144,9 +144,11 @@ class Limits:
 
 
 def format_duration(seconds: float | None) -> str:
-    """``"27 h 47 min"``, ``"2 h"``, ``"12 min 30 s"``, ``"0.3 s"``."""
+    """``"27 h 47 min"``, ``"2 h"``, ``"12 min 30 s"``, ``"0.3 s"``, ``"0.062 ms"``."""
     if seconds is None or not math.isfinite(seconds):
         return "an unknown time"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2g} ms"
     if seconds < 60:
         return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.3g} s"
     minutes = round(seconds / 60) if seconds >= 3600 else int(seconds // 60)

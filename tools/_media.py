@@ -138,11 +138,13 @@ def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) 
             proc.wait()
         check_cancelled()  # the step's watcher may have killed ffmpeg: that is no read error
         err = read_errors(errors)
-    if proc.returncode != 0 or not got_any:
-        reason = error_line(err, "no samples") if err.strip() else "no samples"
+    if proc.returncode != 0:
         raise BadInput(
-            f"{path.name} could not be read as audio ({reason}) — give a wav, mp3, flac or ogg file"
+            f"{path.name} could not be read as audio ({error_line(err, 'ffmpeg failed')}) "
+            "— give a wav, mp3, flac or ogg file"
         )
+    if not got_any:
+        raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
 
 
 def write_wav(path: str | Path, y: np.ndarray, sr: int) -> Path:

@@ -56,7 +56,7 @@ class GestureResult(BaseModel):
     timeout_per_input_s=2.0,
 )
 def co_speech_gesture(
-    audio: Annotated[Audio, Limits(max_s=MAX_AUDIO_S)],
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=MAX_AUDIO_S)],
     emotion: Emotion = "neutral",
     text: Annotated[str, Field(max_length=100_000)] | None = None,
     backend: Literal["auto", "prosody", "diffusion"] = "auto",

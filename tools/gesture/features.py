@@ -67,11 +67,8 @@ class AudioFeatures:
         padded = np.pad(env, gap, mode="constant")
         windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1)
         local_max = windows.max(axis=1)
-        local_mean = np.convolve(env, np.ones(3 * gap + 1) / (3 * gap + 1), mode="same")
-        loud = (
-            np.convolve(self.energy_db > max(SILENCE_DB, self.energy_db.max() - 35), np.ones(5), mode="same")
-            > 0
-        )
+        local_mean = _centred(env, np.ones(3 * gap + 1) / (3 * gap + 1))
+        loud = _centred(self.energy_db > max(SILENCE_DB, self.energy_db.max() - 35), np.ones(5)) > 0
         keep = (env >= local_max) & (env > local_mean + 0.1 * env.max()) & loud
         return np.flatnonzero(keep)
 
@@ -81,6 +78,13 @@ class AudioFeatures:
         log_f0 = np.where(voiced, np.log2(np.maximum(self.f0_hz, 1.0) / 150.0), 0.0)
         prosody = np.stack([self.energy_db / 60.0, self.onset_env, log_f0, voiced.astype(float)], axis=1)
         return np.concatenate([self.log_mel, prosody], axis=1).astype(np.float32)
+
+
+def _centred(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``x`` convolved with ``kernel``, as long as ``x`` and centred on it, whatever their lengths
+    (``np.convolve(mode="same")`` gives the longer of the two: a clip shorter than the kernel broke)."""
+    start = (len(kernel) - 1) // 2
+    return np.convolve(x, kernel, mode="full")[start : start + len(x)]
 
 
 @cache

@@ -33,7 +33,7 @@ _ENDING_WEIGHT = 0.25
     timeout_per_input_s=1.0,
 )
 def music_analyze(
-    audio: Annotated[Audio, Limits(max_s=_MAX_S)], chords: bool = False, *, ctx: ToolContext
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)], chords: bool = False, *, ctx: ToolContext
 ) -> Json:
     """Measure a music recording: tempo, beat times, key and mode, duration and loudness.
 

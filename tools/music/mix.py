@@ -36,7 +36,7 @@ _CUT_FADE_S = 0.5  # any other cut track fades out over this, instead of clickin
 )
 def audio_mix(
     tracks: Annotated[
-        list[Annotated[Audio, Limits(max_s=_MAX_S)]], Field(min_length=1, max_length=_MAX_TRACKS)
+        list[Annotated[Audio, Limits(min_s=0.01, max_s=_MAX_S)]], Field(min_length=1, max_length=_MAX_TRACKS)
     ],
     gains_db: Annotated[
         list[Annotated[float, Field(ge=-60.0, le=24.0, allow_inf_nan=False)]], Field(max_length=_MAX_TRACKS)

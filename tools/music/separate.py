@@ -57,7 +57,10 @@ Separator = Callable[[np.ndarray, int, ToolContext], dict[str, np.ndarray]]
     timeout_per_input_s=3.0,
 )
 def music_separate(
-    audio: Annotated[Audio, Limits(max_s=_MAX_S)], backend: Literal["dsp"] = "dsp", *, ctx: ToolContext
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],
+    backend: Literal["dsp"] = "dsp",
+    *,
+    ctx: ToolContext,
 ) -> Stems:
     """Separate a song into vocals and accompaniment, and into harmonic and percussive parts.
 

@@ -48,7 +48,7 @@ _BP_OVERLAP_FRAMES = 30
     timeout_per_input_s=3.0,
 )
 def music_transcribe(
-    audio: Annotated[Audio, Limits(max_s=_MAX_S)],
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],
     mode: Literal["polyphonic", "monophonic"] = "polyphonic",
     *,
     ctx: ToolContext,
