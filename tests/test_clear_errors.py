@@ -48,6 +48,20 @@ def test_a_one_sample_recording_is_called_too_short_not_silent(tmp_path):
         assert "blip.wav lasts only 0.062 ms; at least" in message, (tool, message)
 
 
+def test_a_nul_in_text_to_speak_is_named(tmp_path):
+    message = one_line_refusal("text_to_speech", {"text": "hello\x00 world"}, tmp_path)
+    assert message == "the text holds a control character (U+0000) at character 6 — give plain text"
+
+
+def test_emoji_are_judged_by_sentiment_and_unspeakable_for_speech(tmp_path):
+    result = invoke("text_sentiment", {"text": "😀😀🎉"}, tmp_path)
+    assert result.label == "positive" and result.emotion == "happy"
+    sad = invoke("text_sentiment", {"text": "😢💔"}, tmp_path)
+    assert sad.label == "negative"
+    message = one_line_refusal("text_to_speech", {"text": "😀😀🎉"}, tmp_path)
+    assert message.startswith("the text has nothing to speak: it holds only symbols or emoji")
+
+
 def test_bad_numbers_are_plan_issues(tmp_path):
     voice = tone(tmp_path / "voice.wav", 1.0).path
     plan = Plan.from_data(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from .. import Json, ToolContext, tool
-from ._text import MAX_CHARS, check_text, split_sentences
+from ._text import MAX_CHARS, check_text, has_content, split_sentences
 from .styles import Style
 
 __all__ = ["Sentiment", "TextScores", "polarity_label", "score_text", "text_emotion", "text_sentiment"]
@@ -151,13 +151,13 @@ def text_sentiment(text: Annotated[str, Field(max_length=MAX_CHARS)], *, ctx: To
     to text_to_speech's style; ``report`` holds per-sentence scores.
 
     Args:
-        text: English text to judge, 1 to 100 000 characters.
+        text: English text to judge, 1 to 100 000 characters; emoji count.
 
     Raises:
         BadInput: empty, too long or non-English text.
     """
-    text = check_text(text)
-    sentences = [s for _, s in split_sentences(text)]
+    text = check_text(text, speakable=False)  # emoji carry feeling too: VADER reads them
+    sentences = [s for _, s in split_sentences(text, keep=has_content)]
     per_sentence = []
     for i, sentence in enumerate(sentences):
         scores = score_text(sentence)
