@@ -168,3 +168,10 @@ def test_process_errors_become_one_line():
     assert error_line(stderr) == "Invalid data found when processing input"
     assert error_line("") == "it failed"
     assert len(error_line("x" * 1000)) <= 160
+
+
+def test_decoding_whole_files_refuses_by_the_header_first(tmp_path):
+    from tools._media import load_audio
+
+    with pytest.raises(BadInput, match=r"long\.flac lasts 3 h; at most 1 min is read at once"):
+        load_audio(flac_claiming(tmp_path / "long.flac", hours=3), max_s=60)  # its 1 s is never decoded

@@ -23,6 +23,8 @@ import numpy as np
 
 from ._artifacts import Audio, Video
 from ._context import check_cancelled
+from ._limits import format_duration
+from ._probe import probe_audio
 from ._proc import error_line, popen, read_errors, run
 from .errors import BadInput, ToolError
 
@@ -91,6 +93,9 @@ def load_audio(
     """
     path = Path(path)
     limit_s = MAX_IN_MEMORY_S if max_s is None else max_s
+    stated_s = probe_audio(path).duration_s  # the header first: a long file is refused undecoded
+    if stated_s is not None and stated_s > limit_s:
+        raise _too_long(path, stated_s, limit_s)
     # Ask ffmpeg for one sample more than allowed, so "too long" is known without decoding it all.
     cmd = _decode_command(path, sr, mono)
     cmd[cmd.index("pipe:1") : cmd.index("pipe:1")] = ["-t", f"{limit_s + 1.0 / sr:.6f}"]
@@ -104,10 +109,17 @@ def load_audio(
     if y.size == 0:
         raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
     if len(y) / sr > limit_s:
-        raise BadInput(f"{path.name} is longer than {limit_s:.0f} s — split it or stream it")
+        raise _too_long(path, len(y) / sr, limit_s)
     if not mono and y.shape[1] == 1:
         y = np.repeat(y, 2, axis=1)
     return y
+
+
+def _too_long(path: Path, seconds: float, limit_s: float) -> BadInput:
+    return BadInput(
+        f"{path.name} lasts {format_duration(seconds)}; at most {format_duration(limit_s)} is read at once "
+        "— cut it into shorter parts"
+    )
 
 
 def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) -> Iterator[np.ndarray]:
