@@ -111,8 +111,9 @@ class ToolContext:
 
     # -- subprocesses ------------------------------------------------------------------
     def adopt(self, process: subprocess.Popen) -> None:
-        """Own ``process`` (started in a session of its own): it is killed, with its children,
-        as soon as the step is cancelled or times out, and when the tool returns."""
+        """Own ``process``: it is killed as soon as the step is cancelled or times out, and when
+        the tool returns — with its children too when it was started in a session of its own
+        (``start_new_session=True``)."""
         with self._lock:
             self._processes.add(process)
             if self._watcher is None:
@@ -130,7 +131,10 @@ class ToolContext:
         for process in processes:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)  # its own session: the group is its pid
+                    if os.getpgid(process.pid) == process.pid:  # a group of its own: children too
+                        os.killpg(process.pid, signal.SIGKILL)
+                    else:
+                        process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
 

@@ -7,6 +7,7 @@ Waiting for a process to die polls with a generous bound; nothing asserts how fa
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 import wave
@@ -146,3 +147,11 @@ def test_audio_counts_by_its_length(tmp_path):
     spec = get_spec(slow_reader)
     assert spec.time_limit({"text": Audio(path=wav)}) == pytest.approx(0.2 + 0.1 * 3)
     assert spec.time_limit({"text": Audio(path=wav, duration_s=10.0)}) == pytest.approx(1.2)
+
+
+def test_an_adopted_process_of_any_kind_is_killed_on_cancel(tmp_path):
+    ctx = ToolContext(output_dir=tmp_path)
+    plain = subprocess.Popen(["sleep", "600"])  # not in a session of its own
+    ctx.adopt(plain)
+    ctx.cancel_event.set()
+    assert _gone(plain.pid)
