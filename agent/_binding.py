@@ -29,7 +29,8 @@ from tools import (
     iter_artifacts,
     type_name,
 )
-from tools._types import artifact_types, is_list, list_item
+from tools._spec import short_repr
+from tools._types import artifact_types, is_list, length_bounds, list_item
 from tools.errors import did_you_mean
 
 from ._files import FileOutside, UserFiles
@@ -63,7 +64,8 @@ class OutputRef:
 class BoundStep:
     """A step whose tool is known and whose arguments are checked.
 
-    ``args`` holds literals, :class:`OutputRef`\\ s and user-file artifacts.
+    ``args`` holds literals, :class:`OutputRef`\\ s and user-file artifacts. ``timeout_s`` is
+    the plan's own limit; when None the executor asks the tool (see ``ToolSpec.time_limit``).
     """
 
     id: str
@@ -101,6 +103,7 @@ class _Validator:
         self.issues: list[PlanIssue] = []
         self.specs: dict[str, ToolSpec | None] = {}
         self.step_id: str | None = None
+        self.spec: ToolSpec | None = None  # the tool whose arguments are being bound
 
     def issue(self, message: str) -> None:
         self.issues.append(PlanIssue(self.step_id, message))
@@ -131,7 +134,7 @@ class _Validator:
                     spec=spec,
                     args=args,
                     deps=frozenset(step.dependencies()),
-                    timeout_s=step.timeout_s if step.timeout_s is not None else spec.timeout_s,
+                    timeout_s=step.timeout_s,
                     retries=step.retries if step.retries is not None else spec.retries,
                 )
         self.step_id = None
@@ -152,6 +155,7 @@ class _Validator:
 
     # -- arguments -------------------------------------------------------------------
     def bind_args(self, spec: ToolSpec, parsed: dict[str, Any]) -> dict[str, Any]:
+        self.spec = spec
         for name in parsed.keys() - spec.params.keys():
             self.issue(
                 f"{spec.name} has no argument {name!r}{did_you_mean(name, spec.params)}; "
@@ -172,6 +176,7 @@ class _Validator:
         if isinstance(value, FileRef):
             return self.bind_file(value, want, name)
         if isinstance(value, list) and is_list(want) and any(True for _ in iter_refs(value)):
+            self.check_length(value, want, name)
             return [self.bind(v, list_item(want), name) for v in value]
         if any(True for _ in iter_refs(value)):
             self.issue(f"argument {name!r}: references may stand only as a whole value or a list item")
@@ -190,7 +195,7 @@ class _Validator:
                 self.literal_artifact(value, want, name)
             else:
                 reason = "; ".join(err["msg"].lower() for err in e.errors())
-                self.issue(f"argument {name!r} = {value!r}: {reason}")
+                self.issue(f"argument {name!r} = {short_repr(value)}: {reason}")
             return value
         if iter_artifacts(bound):
             # A literal such as {"path": "/etc/passwd"} would name a file past every check:
@@ -204,6 +209,15 @@ class _Validator:
             f"argument {name!r} wants {type_name(want)}: give a user file '@name' or an "
             f"earlier step '$id', not the literal {value!r}"
         )
+
+    def check_length(self, items: list[Any], want: Any, name: str) -> None:
+        low, high = length_bounds(want)
+        if high is not None and len(items) > high:
+            self.issue(
+                f"argument {name!r} has {len(items)} items; {self.spec.name} takes at most {high} — split them over several steps"
+            )
+        elif low is not None and len(items) < low:
+            self.issue(f"argument {name!r} has {len(items)} items; {self.spec.name} needs at least {low}")
 
     def bind_ref(self, ref: StepRef, want: Any, name: str) -> OutputRef | None:
         if ref.step not in self.specs:
@@ -260,7 +274,12 @@ class _Validator:
             return None
         if not accepts(want, type(artifact)):
             self.issue(f"argument {name!r} wants {type_name(want)}, but {ref} holds {artifact.noun}")
-        return artifact
+            return artifact
+        try:  # the tool's limits, from the file's header: refused before anything runs
+            return self.spec.check_input(name, artifact)
+        except BadInput as e:
+            self.issue(f"argument {name!r}: {e}")
+            return None
 
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

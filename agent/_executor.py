@@ -109,6 +109,7 @@ class _Coordinator:
         self.waiting: deque[str] = deque()
         self.running: dict[str, Job] = {}
         self.deadlines: dict[str, float] = {}
+        self.limits: dict[str, float] = {}  # each running step's time limit, in seconds
         self.retries: list[tuple[float, str]] = []  # heap of (not before, step id)
         self.out: list[Event] = []
 
@@ -210,8 +211,11 @@ class _Coordinator:
             report=self.inbox.put,
         )
         self.running[sid] = job
-        if step.timeout_s is not None:
-            self.deadlines[sid] = time.monotonic() + step.timeout_s
+        # The plan's limit wins; else the tool's own, which grows with the size of its input.
+        limit = step.timeout_s if step.timeout_s is not None else step.spec.time_limit(self.args[sid])
+        if limit is not None:
+            self.limits[sid] = limit
+            self.deadlines[sid] = time.monotonic() + limit
         outcome.status = "running"
         self.run.update_step(sid, status="running", attempts=outcome.attempts, started_at=outcome.started_at)
         self.emit("started", sid, attempt=job.attempt)
@@ -276,8 +280,10 @@ class _Coordinator:
                 job = self.running[sid]
                 job.cancel_event.set()  # a cooperative tool stops at its next report()
                 self.stop_tracking(sid)
-                limit = self.plan.steps[sid].timeout_s
-                self.fail(job, TimeoutError(f"{job.spec.name} took longer than its {limit:g} s limit"))
+                limit = self.limits[sid]
+                self.fail(
+                    job, TimeoutError(f"{job.spec.name} took longer than its {round(limit, 1):g} s limit")
+                )
 
     def stop_tracking(self, sid: str) -> None:
         self.running.pop(sid, None)

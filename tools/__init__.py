@@ -22,6 +22,7 @@ from ._artifacts import (
 )
 from ._context import ProgressCallback, ToolContext
 from ._files import atomic_write_bytes, atomic_write_text, file_sha256
+from ._limits import Limits
 from ._registry import ENTRY_POINT_GROUP, Registry, default_registry
 from ._sniff import sniff_kind
 from ._spec import Param, ToolSpec, get_spec, tool
@@ -44,6 +45,7 @@ __all__ = [
     "Param",
     "ToolContext",
     "ProgressCallback",
+    "Limits",
     "get_spec",
     # artifacts
     "Artifact",

@@ -3,21 +3,30 @@
 Audio of any common format (wav, flac, ogg, mp3, m4a, the sound of a video) is decoded by
 the ffmpeg binary that ships inside ``imageio-ffmpeg``; long files stream in blocks so
 memory stays bounded. Video is encoded as H.264 + AAC MP4, one frame at a time.
+Every ffmpeg runs through :mod:`tools._proc`, so a cancelled step's ffmpeg is killed, and
+every streamed block is a point where a cancelled step stops.
 numpy is the only import at module level; nothing here loads a model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import subprocess
+import tempfile
 import wave
 from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from ._artifacts import Audio, Video
-from .errors import BadInput
+from ._context import check_cancelled
+from ._limits import format_duration
+from ._probe import probe_audio
+from ._proc import error_line, popen, read_errors, run
+from .errors import BadInput, ToolError
 
 __all__ = [
     "audio_info",
@@ -84,53 +93,70 @@ def load_audio(
     """
     path = Path(path)
     limit_s = MAX_IN_MEMORY_S if max_s is None else max_s
+    stated_s = probe_audio(path).duration_s  # the header first: a long file is refused undecoded
+    if stated_s is not None and stated_s > limit_s:
+        raise _too_long(path, stated_s, limit_s)
     # Ask ffmpeg for one sample more than allowed, so "too long" is known without decoding it all.
     cmd = _decode_command(path, sr, mono)
     cmd[cmd.index("pipe:1") : cmd.index("pipe:1")] = ["-t", f"{limit_s + 1.0 / sr:.6f}"]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    if proc.returncode != 0:
-        reason = proc.stderr.decode(errors="replace").strip().splitlines()
+    returncode, out, err = run(cmd)
+    if returncode != 0:
         raise BadInput(
-            f"{path.name} could not be read as audio ({reason[-1] if reason else 'ffmpeg failed'}) "
+            f"{path.name} could not be read as audio ({error_line(err, 'ffmpeg failed')}) "
             "— give a wav, mp3, flac or ogg file"
         )
-    y = np.frombuffer(proc.stdout, dtype=np.float32) if mono else _read_au(proc.stdout)
+    y = np.frombuffer(out, dtype=np.float32) if mono else _read_au(out)
     if y.size == 0:
         raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
     if len(y) / sr > limit_s:
-        raise BadInput(f"{path.name} is longer than {limit_s:.0f} s — split it or stream it")
+        raise _too_long(path, len(y) / sr, limit_s)
     if not mono and y.shape[1] == 1:
         y = np.repeat(y, 2, axis=1)
     return y
 
 
+def _too_long(path: Path, seconds: float, limit_s: float) -> BadInput:
+    return BadInput(
+        f"{path.name} lasts {format_duration(seconds)}; at most {format_duration(limit_s)} is read at once "
+        "— cut it into shorter parts"
+    )
+
+
 def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) -> Iterator[np.ndarray]:
     """Stream mono float32 blocks of ``block_s`` seconds (the last may be shorter).
 
-    Memory stays bounded whatever the file's length.
+    Memory stays bounded whatever the file's length. Inside a tool, each block is a
+    cancellation point: a cancelled step stops here and its ffmpeg is killed.
 
     Raises:
         BadInput: the file cannot be decoded as audio.
+        Cancelled: the running tool's step was cancelled.
     """
     path = Path(path)
     block_bytes = int(block_s * sr) * 4
-    proc = subprocess.Popen(
-        _decode_command(path, sr, mono=True), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdout is not None and proc.stderr is not None  # set by PIPE above
-    got_any = False
-    try:
-        while chunk := proc.stdout.read(block_bytes):
-            got_any = True
-            yield np.frombuffer(chunk[: len(chunk) - len(chunk) % 4], dtype=np.float32)
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace").strip()
-        proc.wait()
-    if proc.returncode != 0 or not got_any:
+    with tempfile.TemporaryFile() as errors:
+        proc = popen(_decode_command(path, sr, mono=True), stdout=subprocess.PIPE, stderr=errors)
+        got_any = finished = False
+        try:
+            while chunk := proc.stdout.read(block_bytes):
+                check_cancelled()
+                got_any = True
+                yield np.frombuffer(chunk[: len(chunk) - len(chunk) % 4], dtype=np.float32)
+            finished = True
+        finally:
+            proc.stdout.close()
+            if not finished:
+                proc.kill()  # stopped early (cancelled, or the caller had enough)
+            proc.wait()
+        check_cancelled()  # the step's watcher may have killed ffmpeg: that is no read error
+        err = read_errors(errors)
+    if proc.returncode != 0:
         raise BadInput(
-            f"{path.name} could not be read as audio ({err or 'no samples'}) — give a wav, mp3, flac or ogg file"
+            f"{path.name} could not be read as audio ({error_line(err, 'ffmpeg failed')}) "
+            "— give a wav, mp3, flac or ogg file"
         )
+    if not got_any:
+        raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
 
 
 def write_wav(path: str | Path, y: np.ndarray, sr: int) -> Path:
@@ -166,32 +192,59 @@ def write_video(
 
     Frames are consumed one at a time, so memory does not grow with the video's length.
     Width and height must be even (H.264 with yuv420p); odd sizes are cropped by one pixel.
+    The encoder is an ffmpeg the running step owns: if the step is cancelled it is killed.
 
     Returns:
         The :class:`Video` artifact, with size, fps and duration filled in.
-    """
-    import imageio_ffmpeg
 
+    Raises:
+        BadInput: there were no frames.
+        ToolError: ffmpeg failed (its reason, on one line).
+        Cancelled: the running tool's step was cancelled.
+    """
     path = Path(path)
-    writer = None
-    n_frames, size = 0, (0, 0)
-    try:
-        for frame in frames:
-            frame = np.ascontiguousarray(frame[: frame.shape[0] // 2 * 2, : frame.shape[1] // 2 * 2, :3])
-            if writer is None:
-                size = (frame.shape[1], frame.shape[0])
-                writer = imageio_ffmpeg.write_frames(
-                    str(path), size, fps=fps, codec="libx264", macro_block_size=2, ffmpeg_log_level="error",
-                    output_params=["-preset", "veryfast", "-crf", "20", "-movflags", "+faststart"],
-                    audio_path=str(audio_path) if audio_path else None,
-                    audio_codec="aac" if audio_path else None,
-                )  # fmt: skip
-                writer.send(None)  # start the generator
-            writer.send(frame)
-            n_frames += 1
-    finally:
-        if writer is not None:
-            writer.close()
+    encoder: subprocess.Popen | None = None
+    n_frames, size, finished = 0, (0, 0), False
+    with tempfile.TemporaryFile() as errors:
+        try:
+            for frame in frames:
+                frame = np.ascontiguousarray(frame[: frame.shape[0] // 2 * 2, : frame.shape[1] // 2 * 2, :3])
+                if encoder is None:
+                    size = (frame.shape[1], frame.shape[0])
+                    command = _encode_command(path, size, fps, audio_path)
+                    encoder = popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+                try:
+                    encoder.stdin.write(frame.data)
+                except BrokenPipeError:
+                    break  # ffmpeg stopped: its error output says why
+                n_frames += 1
+            finished = True
+        finally:
+            if encoder is not None:
+                if not finished:
+                    encoder.kill()
+                with contextlib.suppress(BrokenPipeError):  # ffmpeg stopped reading
+                    encoder.stdin.close()
+                encoder.wait()
+        check_cancelled()
+        if encoder is not None and encoder.returncode != 0:
+            raise ToolError(
+                f"encoding {path.name} failed ({error_line(read_errors(errors), 'ffmpeg failed')})"
+            )
     if n_frames == 0:
         raise BadInput("no frames to encode — the video would be empty")
     return Video(path=path, width=size[0], height=size[1], fps=fps, duration_s=n_frames / fps, meta=meta)
+
+
+def _encode_command(
+    path: Path, size: tuple[int, int], fps: float, audio_path: str | Path | None
+) -> list[str]:
+    """ffmpeg reading raw RGB frames on stdin, writing H.264 (+ AAC from ``audio_path``) MP4."""
+    sound_in = ["-i", str(audio_path)] if audio_path else ["-an"]
+    sound_out = ["-acodec", "aac", "-map", "0:v:0", "-map", "1:a:0"] if audio_path else []
+    return [
+        ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{size[0]}x{size[1]}",
+        "-pix_fmt", "rgb24", "-r", str(Fraction(fps).limit_denominator()), "-i", "-", *sound_in,
+        "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-v", "error",
+        "-preset", "veryfast", "-crf", "20", "-movflags", "+faststart", *sound_out, str(path),
+    ]  # fmt: skip

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import tempfile
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -19,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from ._artifacts import Artifact
 from ._context import ToolContext
 from ._docstring import parse_docstring
-from ._types import artifact_types, type_name, wire_annotation
+from ._limits import Limits, input_seconds
+from ._types import artifact_types, metadata_of, type_name, wire_annotation
 from ._version import default_version
 from .errors import BadInput, ToolDefinitionError, ToolError, did_you_mean
 
@@ -52,6 +55,18 @@ class Param:
         ann = strip_optional(self.annotation)
         return typing.get_args(ann) if typing.get_origin(ann) is Literal else ()
 
+    @property
+    def limits(self) -> Limits | None:
+        """The :class:`~tools.Limits` its annotation declares for the files it takes, if any."""
+        found = metadata_of(self.annotation, Limits)
+        return found[0] if found else None
+
+    @property
+    def documentation(self) -> str:
+        """The description, followed by the input limits when the annotation declares some."""
+        limits = self.limits.describe(self.artifact_types) if self.limits else ""
+        return f"{self.description} [limits: {limits}]" if limits else self.description
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -70,6 +85,7 @@ class ToolSpec:
     examples: tuple[str, ...] = ()
     cache: bool = True
     timeout_s: float | None = None
+    timeout_per_input_s: float | None = None
     retries: int = 0
     resources: dict[str, float] = field(default_factory=dict)
     env: tuple[str, ...] = ()
@@ -95,24 +111,46 @@ class ToolSpec:
             validated = self.input_model.model_validate(args)
         except ValidationError as e:
             raise BadInput(f"{self.name}: {_explain(e, self)}") from None
-        kwargs = {name: getattr(validated, name) for name in self.params}
+        kwargs = {name: self.check_input(name, getattr(validated, name)) for name in self.params}
+        if ctx is None:  # a fresh output folder only for a tool that can write into one
+            ctx = ToolContext.temporary(step_id=self.name) if self.context_param else _no_output(self.name)
         if self.context_param:
-            kwargs[self.context_param] = ctx or ToolContext.temporary(step_id=self.name)
-        result = self.fn(**kwargs)
-        if inspect.isawaitable(result):
-            result = asyncio.run(_await(result))
+            kwargs[self.context_param] = ctx
+        with ctx.active():  # helpers find it; what it started is killed on the way out
+            result = self.fn(**kwargs)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_await(result))
         if isinstance(self.returns, type) and not isinstance(result, self.returns):
             raise ToolError(
                 f"{self.name} returned {type(result).__name__}, but declares {type_name(self.returns)}"
             )
         return result
 
+    def check_input(self, name: str, value: Any) -> Any:
+        """``value`` for parameter ``name`` checked against the parameter's declared
+        :class:`~tools.Limits` (from file headers, before any decoding), sizes filled in.
+
+        Raises:
+            BadInput: a file is out of bounds or unreadable.
+        """
+        limits = self.params[name].limits
+        return value if limits is None or value is None else limits.check(value)
+
+    def time_limit(self, args: dict[str, Any]) -> float | None:
+        """The default time limit of a call with ``args``: ``timeout_s`` plus
+        ``timeout_per_input_s`` per second of input (see :func:`tools._limits.input_seconds`);
+        None when the tool sets neither."""
+        if self.timeout_s is None and self.timeout_per_input_s is None:
+            return None
+        per_s = self.timeout_per_input_s or 0.0
+        return (self.timeout_s or 0.0) + (per_s * input_seconds(args) if per_s else 0.0)
+
     # -- schemas ---------------------------------------------------------------------
     def wire_model(self) -> type[BaseModel]:
         """The input model as outside callers see it: artifacts are file paths (str)."""
         fields = {}
         for p in self.params.values():
-            description = p.description
+            description = p.documentation
             if p.artifact_types:
                 kinds = "/".join(sorted(t.__name__ for t in p.artifact_types))
                 description += f" ({kinds}: a user file '@name' or an earlier step '$id')"
@@ -141,10 +179,18 @@ class ToolSpec:
             for p in self.params.values()
         )
         lines = [f"{self.name}({params}) -> {type_name(self.returns)}", f"  {self.summary}"]
-        lines += [f"  - {p.name}: {p.description}" for p in self.params.values()]
+        lines += [f"  - {p.name}: {p.documentation}" for p in self.params.values()]
+        if self.timeout_per_input_s:
+            lines.append(
+                f"  time limit: {self.timeout_s or 0:g} s + {self.timeout_per_input_s:g} s per second of input"
+            )
         if self.examples:
             lines.append("  e.g. " + " | ".join(self.examples))
         return "\n".join(lines)
+
+
+def _no_output(step_id: str) -> ToolContext:
+    return ToolContext(output_dir=Path(tempfile.gettempdir()) / "troupe-unused", step_id=step_id)
 
 
 async def _await(awaitable: Any) -> Any:
@@ -166,8 +212,23 @@ def _explain(error: ValidationError, spec: ToolSpec) -> str:
             param = spec.params.get(name)
             listed = err["type"] == "literal_error" or not (param and param.choices)
             hint = "" if listed else f"; choose one of {', '.join(map(repr, param.choices))}"
-            parts.append(f"argument {name!r} = {err.get('input')!r}: {err['msg'].lower()}{hint}")
+            where = "".join(f"[{i}]" for i in err["loc"][1:] if isinstance(i, int))
+            parts.append(
+                f"argument {name!r}{where} = {short_repr(err.get('input'))}: {err['msg'].lower()}{hint}"
+            )
     return "; ".join(parts)
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A value as a person needs to see it in a message: files by name, lists by length, cut short."""
+    if isinstance(value, Artifact):
+        return f"@{value.path.name}"
+    if isinstance(value, (list, tuple)) and len(value) > 3:
+        return f"a list of {len(value)} items"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(short_repr(v, limit // 3) for v in value) + "]"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tool(
@@ -180,6 +241,7 @@ def tool(
     version: str | None = None,
     cache: bool = True,
     timeout_s: float | None = None,
+    timeout_per_input_s: float | None = None,
     retries: int = 0,
     resources: dict[str, float] | None = None,
     env: Sequence[str] = (),
@@ -199,7 +261,11 @@ def tool(
             the package that defines it (see :mod:`tools._version`).
         cache: whether identical calls may reuse an earlier result (False for tools whose
             output should differ between calls).
-        timeout_s: default per-call time limit in seconds (plans may override).
+        timeout_s: default per-call time limit in seconds (plans may override); with
+            ``timeout_per_input_s``, the fixed part of it.
+        timeout_per_input_s: seconds added to the time limit per second of input — audio and
+            video by their length, text by the time it takes to read aloud (15 characters a
+            second) — so the limit grows with the work; the executor applies it.
         retries: default number of extra attempts after a retryable failure.
         resources: scheduling hints such as ``{"cpu": 2, "gpu": 1, "memory_mb": 4000}``.
         env: environment variables that change what the tool does (a backend or checkpoint
@@ -219,6 +285,7 @@ def tool(
             version=version,
             cache=cache,
             timeout_s=timeout_s,
+            timeout_per_input_s=timeout_per_input_s,
             retries=retries,
             resources=dict(resources or {}),
             env=tuple(env),

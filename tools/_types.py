@@ -18,7 +18,9 @@ __all__ = [
     "accepts",
     "artifact_types",
     "is_list",
+    "length_bounds",
     "list_item",
+    "metadata_of",
     "strip_optional",
     "type_name",
     "wire_annotation",
@@ -55,6 +57,32 @@ def list_item(ann: Any) -> Any:
     """The element type of ``list[X]``; ``Any`` when unparameterised."""
     args = typing.get_args(strip_optional(ann))
     return _strip_annotated(args[0]) if args else Any
+
+
+def metadata_of(ann: Any, kind: type) -> list[Any]:
+    """Every ``Annotated`` metadata object of type ``kind`` anywhere in an annotation."""
+    found = []
+    if typing.get_origin(ann) is Annotated:
+        found += [m for m in typing.get_args(ann)[1:] if isinstance(m, kind)]
+        ann = typing.get_args(ann)[0]
+    for arg in typing.get_args(ann):
+        found += metadata_of(arg, kind)
+    return found
+
+
+def length_bounds(ann: Any) -> tuple[int | None, int | None]:
+    """``(min_length, max_length)`` of a list annotation (``Field(max_length=16)``…), None when unbounded."""
+    low = high = None
+    if typing.get_origin(ann) in _UNION_TYPES:  # X | None: the bounds of X
+        members = [a for a in typing.get_args(ann) if a is not type(None)]
+        ann = members[0] if len(members) == 1 else ann
+    while typing.get_origin(ann) is Annotated:
+        for meta in typing.get_args(ann)[1:]:
+            for item in [meta, *getattr(meta, "metadata", ())]:  # a pydantic Field carries them in .metadata
+                low = getattr(item, "min_length", low)
+                high = getattr(item, "max_length", high)
+        ann = typing.get_args(ann)[0]
+    return low, high
 
 
 def artifact_types(ann: Any) -> set[type[Artifact]]:
@@ -114,11 +142,11 @@ def accepts(want: Any, have: Any) -> bool:
 def wire_annotation(ann: Any) -> Any:
     """The annotation as seen from outside: every artifact type becomes ``str`` (a path).
 
-    Constraints (``Annotated[float, Field(gt=0)]``) are kept where no artifact is involved.
+    Constraints (``Annotated[float, Field(gt=0)]``, a list's ``Field(max_length=16)``) are kept.
     """
     if typing.get_origin(ann) is Annotated:
-        inner = typing.get_args(ann)[0]
-        return ann if not artifact_types(inner) else wire_annotation(inner)
+        inner, *meta = typing.get_args(ann)
+        return ann if not artifact_types(inner) else Annotated[(wire_annotation(inner), *meta)]
     if _is_class(ann, Artifact):
         return str
     origin, args = typing.get_origin(ann), typing.get_args(ann)

@@ -155,3 +155,17 @@ def test_a_long_first_sentence_is_spoken_in_two_pieces_for_quick_first_audio() -
     ]
     assert [pause for _, _, pause in pieces] == [False, True, False]  # the comma pauses by itself
     assert _pieces("Short one, really.") == [(0, "Short one, really.", False)]
+
+
+def test_long_phoneme_runs_are_cut_at_pauses_then_between_words() -> None:
+    from tools.speech._piper import _runs
+
+    sentence = list("ab cd, ef gh ij, kl mn")
+    runs = list(_runs(sentence, 12))
+    assert ["".join(r) for r in runs] == ["ab cd,", " ef gh ij,", " kl mn"]  # after the commas
+    assert [p for r in runs for p in r] == sentence  # nothing lost, nothing added
+    no_pause = list("abc def ghi jkl")
+    assert ["".join(r) for r in _runs(no_pause, 8)] == ["abc def", " ghi jkl"]  # between words
+    one_word = list("x" * 25)
+    assert [len(r) for r in _runs(one_word, 10)] == [10, 10, 5]  # a word longer than a run
+    assert list(_runs(list("short"), 10)) == [list("short")]  # short runs are left whole

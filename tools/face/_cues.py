@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,20 +71,30 @@ class SpeechCues:
         return self.source == "silence"
 
 
-def speech_cues(audio: Audio, fps: float) -> SpeechCues:
+def speech_cues(audio: Audio, fps: float, progress: Callable[[float, str], None] | None = None) -> SpeechCues:
     """Loudness per frame and the best phoneme timings available for ``audio``.
+
+    Args:
+        audio: the speech.
+        fps: video frames per second.
+        progress: told ``(fraction done, what is being done)`` between the stages.
 
     Raises:
         BadInput: the audio cannot be decoded or holds no samples.
+        Cancelled: the running tool's step was cancelled (checked at every decoded block).
     """
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "measuring loudness")
     loudness, duration_s, peak_db = loudness_envelope(audio.path, fps)
     if peak_db < _SILENCE_DB:
         return SpeechCues(fps, duration_s, np.zeros_like(loudness), None, "silence")
-    for source, find in (
+    sources = (
         ("audio metadata", _from_metadata),
         ("forced alignment", _from_alignment),
         ("phone recognition", _from_recognition),
-    ):
+    )
+    for i, (source, find) in enumerate(sources):
+        report((i + 1) / (len(sources) + 1), f"phonemes by {source}")
         try:
             phonemes = find(audio)
         except Cancelled:

@@ -70,6 +70,8 @@ def read_rgb(path: Path) -> np.ndarray:
         with PILImage.open(path) as im:
             im = ImageOps.exif_transpose(im)
             return np.asarray(im.convert("RGB"))
+    except PILImage.DecompressionBombError:
+        raise BadInput(f"{path.name} has too many pixels to decode safely — scale it down") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise BadInput(
             f"{path.name} could not be read as an image ({e.__class__.__name__}) "

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from .._artifacts import Audio, Image, Video
 from .._context import ToolContext
+from .._limits import Limits
 from .._media import write_video
 from .._spec import tool
 from ._backends import BACKEND_ENV, get_backend
@@ -21,6 +22,10 @@ __all__ = ["FPS", "talking_face"]
 
 FPS = 25
 _PROGRESS_EVERY = 25  # frames between progress reports (and cancellation checks)
+#: Longest speech animated in one call (45 000 frames).
+MAX_AUDIO_S = 30 * 60
+#: Largest photo read: its pixels are decoded before it is scaled down.
+MAX_PIXELS = 50_000_000
 
 Emotion = Literal["neutral", "happy", "sad", "angry", "surprised", "calm", "excited"]
 
@@ -36,10 +41,12 @@ Emotion = Literal["neutral", "happy", "sad", "angry", "surprised", "calm", "exci
         "have the person in this picture read the poem aloud",
     ),
     resources={"cpu": 2},
+    timeout_s=120,
+    timeout_per_input_s=3.0,
 )
 def talking_face(
-    image: Image,
-    audio: Audio,
+    image: Annotated[Image, Limits(max_pixels=MAX_PIXELS)],
+    audio: Annotated[Audio, Limits(max_s=MAX_AUDIO_S)],
     emotion: Emotion = "neutral",
     head_motion: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5,
     face_index: Annotated[int, Field(ge=0)] = 0,
@@ -54,7 +61,7 @@ def talking_face(
 
     Args:
         image: a photo with a clear, roughly frontal face at least 60 px wide.
-        audio: the speech to lip-sync (any length; silence gives a still, blinking face).
+        audio: the speech to lip-sync (silence gives a still, blinking face).
         emotion: facial expression: neutral, happy, sad, angry or surprised; the speech
             styles calm (a relaxed neutral) and excited (a lively happy) are accepted too.
         head_motion: idle head movement, 0 (still) to 1 (lively).
@@ -72,8 +79,7 @@ def talking_face(
     ctx.report(0.0, "finding the face")
     portrait = load_portrait(image.path, face_index)
     renderer = get_backend()
-    ctx.report(0.03, "reading the speech timing")
-    cues = speech_cues(audio, FPS)
+    cues = speech_cues(audio, FPS, progress=lambda done, step: ctx.report(0.03 + 0.02 * done, step))
     track = build_track(cues, EMOTIONS[emotion], head_motion, renderer.rest_open(portrait))
 
     height, width = portrait.rgb.shape[:2]

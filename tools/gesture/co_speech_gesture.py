@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from tools import Audio, BadInput, Json, Motion, ToolContext, Video, tool
+from tools._limits import Limits
 from tools._media import write_video
 
 from .bvh import write_bvh
@@ -23,6 +24,8 @@ __all__ = ["CHECKPOINT_ENV", "GestureResult", "co_speech_gesture"]
 
 #: Environment variable naming a default diffusion checkpoint (a path or ``hf:owner/name``).
 CHECKPOINT_ENV = "TROUPE_GESTURE_CHECKPOINT"
+#: Longest speech gestured in one call (54 000 motion frames).
+MAX_AUDIO_S = 30 * 60
 
 
 class GestureResult(BaseModel):
@@ -49,13 +52,15 @@ class GestureResult(BaseModel):
         "generate co-speech gestures as BVH motion capture",
         "make the character gesture excitedly while it talks",
     ),
+    timeout_s=120,
+    timeout_per_input_s=2.0,
 )
 def co_speech_gesture(
-    audio: Audio,
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=MAX_AUDIO_S)],
     emotion: Emotion = "neutral",
-    text: str | None = None,
+    text: Annotated[str, Field(max_length=100_000)] | None = None,
     backend: Literal["auto", "prosody", "diffusion"] = "auto",
-    checkpoint: str | None = None,
+    checkpoint: Annotated[str, Field(max_length=4096)] | None = None,
     seed: Annotated[int, Field(ge=0)] = 0,
     steps: Annotated[int, Field(ge=1, le=1000)] = 20,
     guidance: Annotated[float, Field(ge=0.0, le=20.0)] = 2.0,
@@ -70,9 +75,9 @@ def co_speech_gesture(
     denoiser and needs a checkpoint (see docs/gesture.md to train one).
 
     Args:
-        audio: speech recording, any length; word timings in its meta (from text_to_speech) sharpen the beats.
+        audio: speech recording; word timings in its meta (from text_to_speech) sharpen the beats.
         emotion: speaking style, one of neutral, happy, sad, angry, calm, excited.
-        text: optional words spoken; exclamation marks and capitals add emphasis.
+        text: optional words spoken, up to 100 000 characters; exclamation marks and capitals add emphasis.
         backend: 'prosody' (offline default, no weights), 'diffusion' (needs a checkpoint), or 'auto': diffusion when a checkpoint is given or set in TROUPE_GESTURE_CHECKPOINT, else prosody.
         checkpoint: diffusion checkpoint: a .pt file, a folder holding gesture_diffusion.pt, or 'hf:owner/name' for a model already in the local Hugging Face cache.
         seed: random seed, >= 0; the same seed and input give the same motion.
@@ -88,7 +93,12 @@ def co_speech_gesture(
             f"set {CHECKPOINT_ENV}, train one with `python -m tools.gesture.train`, or use backend='prosody'"
         )
     ctx.report(0.0, "reading speech")
-    features = extract_features(audio.path)
+    total_s = audio.duration_s or 0.0  # filled in from the header when the tool is invoked
+
+    def on_block(done_s: float) -> None:
+        ctx.report(0.1 * min(done_s / total_s, 1.0) if total_s else 0.0, "reading speech")
+
+    features = extract_features(audio.path, on_block=on_block)
     ctx.report(0.1, f"generating motion ({chosen})")
     words = audio.meta.get("words") if isinstance(audio.meta.get("words"), list) else None
     if chosen == "diffusion":

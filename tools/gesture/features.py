@@ -7,7 +7,7 @@ Everything here is numpy: no librosa, so the offline default stays fast to impor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -67,11 +67,8 @@ class AudioFeatures:
         padded = np.pad(env, gap, mode="constant")
         windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1)
         local_max = windows.max(axis=1)
-        local_mean = np.convolve(env, np.ones(3 * gap + 1) / (3 * gap + 1), mode="same")
-        loud = (
-            np.convolve(self.energy_db > max(SILENCE_DB, self.energy_db.max() - 35), np.ones(5), mode="same")
-            > 0
-        )
+        local_mean = _centred(env, np.ones(3 * gap + 1) / (3 * gap + 1))
+        loud = _centred(self.energy_db > max(SILENCE_DB, self.energy_db.max() - 35), np.ones(5)) > 0
         keep = (env >= local_max) & (env > local_mean + 0.1 * env.max()) & loud
         return np.flatnonzero(keep)
 
@@ -81,6 +78,13 @@ class AudioFeatures:
         log_f0 = np.where(voiced, np.log2(np.maximum(self.f0_hz, 1.0) / 150.0), 0.0)
         prosody = np.stack([self.energy_db / 60.0, self.onset_env, log_f0, voiced.astype(float)], axis=1)
         return np.concatenate([self.log_mel, prosody], axis=1).astype(np.float32)
+
+
+def _centred(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``x`` convolved with ``kernel``, as long as ``x`` and centred on it, whatever their lengths
+    (``np.convolve(mode="same")`` gives the longer of the two: a clip shorter than the kernel broke)."""
+    start = (len(kernel) - 1) // 2
+    return np.convolve(x, kernel, mode="full")[start : start + len(x)]
 
 
 @cache
@@ -137,11 +141,16 @@ def _pitch(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
     return np.where(voiced, SR / lag, 0.0)
 
 
-def extract_features(path: str | Path) -> AudioFeatures:
+def extract_features(path: str | Path, on_block: Callable[[float], None] | None = None) -> AudioFeatures:
     """Compute :class:`AudioFeatures` for any audio file ffmpeg reads, streaming it.
+
+    Args:
+        path: the audio file.
+        on_block: told the seconds analysed so far after each block (for progress).
 
     Raises:
         BadInput: the file cannot be decoded as audio.
+        Cancelled: the running tool's step was cancelled (checked at every decoded block).
     """
     window = np.hanning(N_FFT).astype(np.float32)
     mel_fb = _mel_filterbank()
@@ -152,6 +161,8 @@ def extract_features(path: str | Path) -> AudioFeatures:
         mels.append(np.log10(spectrum @ mel_fb.T + 1e-8).astype(np.float32))
         energies.append(10 * np.log10(power + 1e-10))
         pitches.append(_pitch(windows, power))
+        if on_block is not None:
+            on_block(sum(len(e) for e in energies) / FPS)
     log_mel = np.concatenate(mels) if mels else np.zeros((0, N_MELS), np.float32)
     energy_db = np.concatenate(energies) if energies else np.zeros(0)
     flux = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1])).mean(axis=1)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 
 from tools import Audio, Json, ToolContext, tool
+from tools._limits import Limits
 
 from ._signal import integrated_lufs, load_music, peak_dbfs
 from ._theory import PITCH_CLASSES, estimate_key
@@ -28,12 +29,16 @@ _ENDING_WEIGHT = 0.25
         "analyze this music: bpm, key, loudness",
         "which chords does this song use?",
     ),
+    timeout_s=60,
+    timeout_per_input_s=1.0,
 )
-def music_analyze(audio: Audio, chords: bool = False, *, ctx: ToolContext) -> Json:
+def music_analyze(
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)], chords: bool = False, *, ctx: ToolContext
+) -> Json:
     """Measure a music recording: tempo, beat times, key and mode, duration and loudness.
 
     Args:
-        audio: the music to analyse (wav, mp3, flac, ogg…), up to 30 minutes.
+        audio: the music to analyse (wav, mp3, flac, ogg…).
         chords: also estimate a chord sequence (major and minor triads, one label per beat).
 
     Returns:

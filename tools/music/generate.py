@@ -46,15 +46,16 @@ class GeneratedMusic(BaseModel):
         "background music for a video, calm, 1 minute",
         "write an epic orchestral theme at 100 bpm",
     ),
+    timeout_s=300,
 )
 def music_generate(
-    description: str = "soft piano",
+    description: Annotated[str, Field(max_length=2000)] = "soft piano",
     duration: Annotated[float, Field(gt=0)] | None = None,
     tempo: Annotated[float, Field(ge=40, le=220)] | None = None,
-    key: str | None = None,
+    key: Annotated[str, Field(max_length=40)] | None = None,
     mood: Mood | None = None,
-    instrument: str | None = None,
-    seed: int = 0,
+    instrument: Annotated[str, Field(max_length=100)] | None = None,
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0,
     *,
     ctx: ToolContext,
 ) -> GeneratedMusic:
@@ -66,7 +67,7 @@ def music_generate(
 
     Args:
         description: free text such as "soft piano", "a happy tune on the flute", "epic
-            orchestral theme in D minor, 1 minute".
+            orchestral theme in D minor, 1 minute"; at most 2000 characters.
         duration: length in seconds, more than 0 and at most 600 (default 30, or what the
             description says).
         tempo: beats per minute, 40 to 220 (default from the mood).
@@ -75,7 +76,8 @@ def music_generate(
             the description, else calm).
         instrument: General MIDI instrument for the tune, e.g. "piano", "violin", "flute",
             "string ensemble" (default from the description, else the mood's).
-        seed: the same seed and arguments give the same piece; change it for another take.
+        seed: 0 to 4294967295; the same seed and arguments give the same piece; change it for
+            another take.
 
     Returns:
         ``audio`` (stereo WAV, exactly ``duration`` seconds) and ``midi`` (the score); both

@@ -8,13 +8,15 @@ import numpy as np
 from pydantic import Field
 
 from tools import Audio, BadInput, ToolContext, tool
+from tools._limits import Limits
 from tools._media import audio_info, write_wav
 
 from ._signal import db_to_gain, gain_to_db, integrated_lufs, load_music, peak_dbfs
 
 __all__ = ["audio_mix", "duck_gain", "limit"]
 
-_MAX_S = 60 * 60
+_MAX_S = 60 * 60  # per track
+_MAX_TRACKS = 16
 _CEILING_DBFS = -1.2  # a little under -1 dBFS so 16-bit rounding cannot cross it
 _SPEECH_META = ("words", "phonemes", "phoneme_set", "text")
 _TAIL_S = 2.0  # music left after the last word of a voice-over, fading out
@@ -29,10 +31,17 @@ _CUT_FADE_S = 0.5  # any other cut track fades out over this, instead of clickin
         "combine these audio tracks",
         "normalise the loudness of this mix to -16 LUFS",
     ),
+    timeout_s=60,
+    timeout_per_input_s=0.5,
 )
 def audio_mix(
-    tracks: Annotated[list[Audio], Field(min_length=1, max_length=16)],
-    gains_db: list[float] | None = None,
+    tracks: Annotated[
+        list[Annotated[Audio, Limits(min_s=0.01, max_s=_MAX_S)]], Field(min_length=1, max_length=_MAX_TRACKS)
+    ],
+    gains_db: Annotated[
+        list[Annotated[float, Field(ge=-60.0, le=24.0, allow_inf_nan=False)]], Field(max_length=_MAX_TRACKS)
+    ]
+    | None = None,
     duck: bool | None = None,
     duck_db: Annotated[float, Field(ge=0.0, le=40.0)] = 12.0,
     target_lufs: Annotated[float, Field(ge=-40.0, le=-6.0)] = -16.0,
@@ -49,7 +58,7 @@ def audio_mix(
 
     Args:
         tracks: 1 to 16 audio tracks; with ``duck`` the first one is the voice.
-        gains_db: one gain in dB per track, applied before mixing (default 0 dB each).
+        gains_db: one gain in dB per track, -60 to 24, applied before mixing (default 0 dB each).
         duck: lower the other tracks while the first track (the voice) is sounding, and
             bring them back smoothly in its pauses. Unset: duck when the first track is
             speech with word timings (from text_to_speech or transcribe).

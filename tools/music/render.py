@@ -11,11 +11,12 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 
 from tools import Audio, BadInput, Midi, ToolContext, ToolError, tool
+from tools._limits import Limits
 from tools._media import audio_info, write_wav
 
 from ._gm import gm_name, gm_program
@@ -30,6 +31,8 @@ __all__ = ["find_soundfont", "load_midi", "midi_to_audio", "render_midi"]
 #: that ships inside pretty_midi (GPL-2).
 _SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2")
 MAX_MIDI_S = 30 * 60
+#: Largest MIDI file parsed (orchestral scores take a few hundred kB).
+MAX_MIDI_MB = 4.0
 _PEAK_DBFS = -1.0
 _DRUM_CHANNEL = 9
 
@@ -41,9 +44,10 @@ _DRUM_CHANNEL = 9
         "render the midi with a violin",
         "turn this midi into audio with string ensemble",
     ),
+    timeout_s=600,
 )
 def midi_to_audio(
-    midi: Midi,
+    midi: Annotated[Midi, Limits(max_mb=MAX_MIDI_MB)],
     instrument: str | None = None,
     sample_rate: Literal[22050, 44100, 48000] = 44100,
     *,

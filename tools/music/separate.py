@@ -13,12 +13,13 @@ A heavier backend (a neural separator with user-supplied weights) plugs in throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
 from tools import Audio, ToolContext, tool
+from tools._limits import Limits
 from tools._media import audio_info, write_wav
 
 from ._signal import load_music
@@ -52,12 +53,19 @@ Separator = Callable[[np.ndarray, int, ToolContext], dict[str, np.ndarray]]
         "make a karaoke version of this track",
         "split the drums from the rest",
     ),
+    timeout_s=60,
+    timeout_per_input_s=3.0,
 )
-def music_separate(audio: Audio, backend: Literal["dsp"] = "dsp", *, ctx: ToolContext) -> Stems:
+def music_separate(
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],
+    backend: Literal["dsp"] = "dsp",
+    *,
+    ctx: ToolContext,
+) -> Stems:
     """Separate a song into vocals and accompaniment, and into harmonic and percussive parts.
 
     Args:
-        audio: the mixed recording (wav, mp3, flac, ogg…), up to 20 minutes.
+        audio: the mixed recording (wav, mp3, flac, ogg…).
         backend: "dsp": REPET-SIM vocals and median-filter HPSS, no model, runs anywhere.
 
     Returns:

@@ -15,12 +15,13 @@ import json
 import logging
 import threading
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 
 from tools import Audio, Midi, ToolContext, tool
 from tools._files import atomic_write_text
+from tools._limits import Limits
 
 from ._crepe import track_notes
 from ._signal import load_music
@@ -43,9 +44,11 @@ _BP_OVERLAP_FRAMES = 30
         "convert this song to sheet music / midi",
         "what notes are played in this audio?",
     ),
+    timeout_s=120,
+    timeout_per_input_s=3.0,
 )
 def music_transcribe(
-    audio: Audio,
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],
     mode: Literal["polyphonic", "monophonic"] = "polyphonic",
     *,
     ctx: ToolContext,
@@ -53,7 +56,7 @@ def music_transcribe(
     """Transcribe music audio to MIDI notes.
 
     Args:
-        audio: the recording (wav, mp3, flac, ogg…), up to 20 minutes.
+        audio: the recording (wav, mp3, flac, ogg…).
         mode: "polyphonic" for chords and several instruments (basic-pitch), "monophonic"
             for one voice at a time such as singing, humming, whistling or a solo instrument
             (torchcrepe pitch tracking).

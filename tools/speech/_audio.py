@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
-from .._media import ffmpeg_exe
+from .._probe import probe_audio
 from ..errors import BadInput
 
 __all__ = ["SILENCE_DBFS", "check_audio_file", "peak_dbfs", "probe_duration_s", "to_pcm16"]
 
 #: A recording whose peak stays below this level holds no usable sound.
 SILENCE_DBFS = -60.0
-
-_DURATION = re.compile(rb"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 
 
 def check_audio_file(path: str | Path) -> Path:
@@ -34,13 +30,11 @@ def check_audio_file(path: str | Path) -> Path:
 
 
 def probe_duration_s(path: Path) -> float | None:
-    """Duration ffmpeg reads from the file's header, or None when it does not say."""
-    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True)
-    match = _DURATION.search(proc.stderr)
-    if not match:
-        return None
-    hours, minutes, seconds = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    """Duration the file's header states, or None when it does not say (or cannot be read)."""
+    try:
+        return probe_audio(path).duration_s
+    except BadInput:
+        return None  # decoding will say what is wrong with it
 
 
 def peak_dbfs(y: np.ndarray) -> float:

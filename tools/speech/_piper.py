@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,18 @@ import numpy as np
 
 from ..errors import ToolError
 
-__all__ = ["PiperResult", "load_voice", "piper_synthesize"]
+__all__ = ["MAX_PHONEMES", "PiperResult", "load_voice", "piper_synthesize"]
 
 _LOCK = threading.Lock()
+
+#: Most phonemes synthesised in one pass. Piper's memory grows faster than the length, and
+#: onnxruntime's arena keeps what the largest pass took: speaking 13 kB of /etc/passwd-style
+#: text (symbols read out: "/usr/sbin" is "slash u s r slash s bin", 1 070 phonemes per
+#: 400 characters) held +0.79 GB with passes of up to 450 phonemes, +0.60 GB with 300 and
+#: +0.23 GB with 200. A longer run is cut after a pause (a comma…) or between words; prose
+#: sentences under ~200 characters stay whole, as before.
+MAX_PHONEMES = 200
+_PAUSES = frozenset(",;:.!?")
 
 # Symbols that belong to a neighbouring phoneme rather than being sounds of their own:
 # stress marks go with the phoneme after them, length and other modifiers with the one before.
@@ -98,7 +108,7 @@ def piper_synthesize(
     sr = piper_voice.config.sample_rate
     pieces: list[np.ndarray] = []
     symbols: list[tuple[str, int]] = []  # (symbol, n_samples) in order, over all pieces
-    for chunk in piper_voice.synthesize(text, syn_config=config, include_alignments=True):
+    for chunk in _synthesize_bounded(piper_voice, text, config):
         pieces.append(chunk.audio_float_array)
         if chunk.phoneme_alignments:
             symbols += [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
@@ -108,6 +118,37 @@ def piper_synthesize(
     audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
     phonemes, spans, groups = _group(symbols, sr)
     return PiperResult(audio, sr, spans, phonemes, groups)
+
+
+def _synthesize_bounded(piper_voice: Any, text: str, config: Any) -> Iterator[Any]:
+    """Piper's audio chunks for ``text``, no pass longer than :data:`MAX_PHONEMES` phonemes.
+
+    Text whose sentences all fit goes to Piper as it is; otherwise each sentence's phonemes
+    are cut into runs and each run is spoken as raw phonemes (Piper's ``[[ ... ]]`` input).
+    """
+    sentences = piper_voice.phonemize(text)
+    if all(len(phonemes) <= MAX_PHONEMES for phonemes in sentences):
+        yield from piper_voice.synthesize(text, syn_config=config, include_alignments=True)
+        return
+    for phonemes in sentences:
+        for run in _runs(phonemes, MAX_PHONEMES):
+            raw = "".join(run).strip()
+            if raw:
+                yield from piper_voice.synthesize(f"[[{raw}]]", syn_config=config, include_alignments=True)
+
+
+def _runs(phonemes: list[str], limit: int) -> Iterator[list[str]]:
+    """``phonemes`` in runs of at most ``limit``, cut after the last pause (a comma…) or else
+    at the last word break of each run; a single word longer than ``limit`` is cut where it must be."""
+    start = 0
+    while len(phonemes) - start > limit:
+        window = phonemes[start : start + limit]
+        spaces = [i for i, p in enumerate(window) if p == " " and i > 0]
+        pauses = [i for i in spaces if window[i - 1] in _PAUSES]
+        cut = (pauses or spaces or [limit])[-1]
+        yield window[:cut]
+        start += cut
+    yield phonemes[start:]
 
 
 def _group(

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .. import Audio, Json, ToolContext, tool
+from .._limits import Limits
 from .._media import iter_audio_blocks
 from ..errors import BadInput
 from ._audio import SILENCE_DBFS, check_audio_file, peak_dbfs, probe_duration_s, to_pcm16
 from ._prosody import FeatureTracker, ProsodyFeatures, count_syllables
 from ._sphinx import SAMPLE_RATE
-from ._text import check_text
-from .recognition import Recogniser
+from ._text import MAX_CHARS, check_text
+from .recognition import MAX_S, Recogniser
 from .sentiment import score_text
 from .styles import STYLES, Style
 
@@ -104,8 +106,15 @@ def _label_scores(valence: float, arousal: float) -> dict[str, float]:
         "is this person angry or calm",
         "animate my face with the emotion of this speech",
     ),
+    timeout_s=60,
+    timeout_per_input_s=1.0,
 )
-def speech_emotion(audio: Audio, transcript: str | None = None, *, ctx: ToolContext) -> SpeechEmotion:
+def speech_emotion(
+    audio: Annotated[Audio, Limits(min_s=0.25, max_s=MAX_S)],
+    transcript: Annotated[str, Field(max_length=MAX_CHARS)] | None = None,
+    *,
+    ctx: ToolContext,
+) -> SpeechEmotion:
     """Tell the emotion of English speech (neutral, happy, sad, angry, calm or excited) from voice and words.
 
     Acoustic arousal (loudness, vocal effort, pitch, speaking rate) is fused with the
@@ -113,8 +122,9 @@ def speech_emotion(audio: Audio, transcript: str | None = None, *, ctx: ToolCont
     ``features`` and ``report`` expose every measurement.
 
     Args:
-        audio: the speech recording: wav, mp3, flac, ogg or a video's sound, any length.
-        transcript: what is said, if known (skips speech recognition); English.
+        audio: the speech recording: wav, mp3, flac, ogg or a video's sound.
+        transcript: what is said, if known (skips speech recognition); English, up to 100 000
+            characters.
 
     Raises:
         BadInput: the file is empty, unreadable, not audio or silent, or the transcript is not English.
@@ -135,8 +145,12 @@ def speech_emotion(audio: Audio, transcript: str | None = None, *, ctx: ToolCont
         heard_s += block.size / SAMPLE_RATE
         ctx.report(min(heard_s / total_s, 0.99) if total_s else 0.5, f"{heard_s:.0f} s analysed")
     features = tracker.features()
-    if peak < SILENCE_DBFS or features is None:
+    if peak < SILENCE_DBFS:
         raise BadInput(f"{path.name} is silent (peak {peak:.0f} dBFS) — give a recording with audible speech")
+    if features is None:
+        raise BadInput(
+            f"{path.name} holds too little sound to judge (under 0.1 s of speech) — give a longer recording"
+        )
     if recogniser is not None:
         recogniser.finish()
         transcript = " ".join(s["text"] for s in recogniser.segments)

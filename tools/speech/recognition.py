@@ -7,17 +7,22 @@ its own, so memory stays bounded for recordings of hours.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from .. import Audio, Text, ToolContext, tool
+from .._limits import Limits
 from .._media import iter_audio_blocks
 from ..errors import BadInput
 from ._audio import SILENCE_DBFS, check_audio_file, peak_dbfs, probe_duration_s, to_pcm16
 from ._sphinx import FRAMES_PER_S, SAMPLE_RATE, clean_word, decoder, is_filler
 
-__all__ = ["Recogniser", "transcribe"]
+__all__ = ["MAX_S", "Recogniser", "transcribe"]
 
 #: An utterance is cut here even without a pause, to bound memory and search time.
 _MAX_UTTERANCE_S = 30.0
 _BLOCK_S = 10.0
+#: Longest recording transcribed in one call.
+MAX_S = 2 * 3600
 
 
 @tool(
@@ -28,16 +33,20 @@ _BLOCK_S = 10.0
         "write down the words of this voice memo",
         "speech to text with word timings",
     ),
+    timeout_s=60,
+    timeout_per_input_s=1.0,
 )
-def transcribe(audio: Audio, language: str = "en", *, ctx: ToolContext) -> Text:
+def transcribe(
+    audio: Annotated[Audio, Limits(min_s=0.1, max_s=MAX_S)], language: str = "en", *, ctx: ToolContext
+) -> Text:
     """Write down the words spoken in an English recording, with the time of each word.
 
     Returns a text file; ``meta["words"]`` holds ``{"word", "start_s", "end_s"}`` per word
     and ``meta["segments"]`` the utterances between pauses.
 
     Args:
-        audio: the recording: wav, mp3, flac, ogg or a video's sound; any sample rate, mono
-            or stereo, any length (long files are streamed).
+        audio: the recording: wav, mp3, flac, ogg or a video's sound; mono or stereo (long
+            files are streamed).
         language: language of the speech; only 'en' (US English model) is available.
 
     Raises:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from .. import Json, ToolContext, tool
-from ._text import check_text, split_sentences
+from ._text import MAX_CHARS, check_text, has_content, split_sentences
 from .styles import Style
 
 __all__ = ["Sentiment", "TextScores", "polarity_label", "score_text", "text_emotion", "text_sentiment"]
@@ -140,8 +140,10 @@ def text_emotion(text: str, compound: float) -> tuple[str, dict[str, Any]]:
         "analyse the sentiment of my message",
         "read it with the matching emotion",
     ),
+    timeout_s=60,
+    timeout_per_input_s=0.2,
 )
-def text_sentiment(text: str, *, ctx: ToolContext) -> Sentiment:
+def text_sentiment(text: Annotated[str, Field(max_length=MAX_CHARS)], *, ctx: ToolContext) -> Sentiment:
     """Judge whether English text is positive, negative or neutral, and which speaking style suits it.
 
     Gives the label, VADER's compound score, TextBlob's polarity and subjectivity, and
@@ -149,13 +151,13 @@ def text_sentiment(text: str, *, ctx: ToolContext) -> Sentiment:
     to text_to_speech's style; ``report`` holds per-sentence scores.
 
     Args:
-        text: English text to judge, 1 to 100 000 characters.
+        text: English text to judge, 1 to 100 000 characters; emoji count.
 
     Raises:
         BadInput: empty, too long or non-English text.
     """
-    text = check_text(text)
-    sentences = [s for _, s in split_sentences(text)]
+    text = check_text(text, speakable=False)  # emoji carry feeling too: VADER reads them
+    sentences = [s for _, s in split_sentences(text, keep=has_content)]
     per_sentence = []
     for i, sentence in enumerate(sentences):
         scores = score_text(sentence)

@@ -21,7 +21,7 @@ from pydantic import Field
 from .. import Audio, ToolContext, tool
 from .._media import audio_info
 from ..errors import BadInput
-from ._text import Token, check_text, split_sentences, tokens
+from ._text import MAX_CHARS, Token, check_text, split_sentences, tokens
 from .styles import Prosody, Style, prosody_for
 
 __all__ = ["VOICES", "text_to_speech"]
@@ -58,9 +58,11 @@ class _Spoken:
         "narrate this text with an excited voice",
         "make a voice-over for this script",
     ),
+    timeout_s=60,
+    timeout_per_input_s=1.0,
 )
 def text_to_speech(
-    text: str,
+    text: Annotated[str, Field(max_length=MAX_CHARS)],
     voice: str = "joe",
     style: Style = "neutral",
     speed: Annotated[float, Field(ge=0.25, le=4.0)] = 1.0,
