@@ -189,7 +189,11 @@ class Builder(ImpliedSteps):
         for earlier in reversed(self.steps):
             for source in earlier.sources:
                 field_name = source.ref.partition(".")[2]
-                if field_name and _same_name(field_name, param.name) and accepts(param.annotation, source.annotation):
+                if (
+                    field_name
+                    and _same_name(field_name, param.name)
+                    and accepts(param.annotation, source.annotation)
+                ):
                     source.uses += 1
                     return source.ref
             if earlier.card.spec.returns is Json and (ref := json_value_ref(param, earlier.id, earlier.card)):
@@ -487,7 +491,19 @@ class Builder(ImpliedSteps):
             said = {stem(w) for c in clauses for w in c.words}
             return bool(said & _earlier_words(source.earlier))
         if source.path is not None:
-            return any(source.path in c.files for c in clauses)
+            if any(source.path in c.files for c in clauses):
+                return True
+            # "the text", "the photo": the only file of its kind, named by its kind
+            alike = [
+                s
+                for s in self.sources
+                if s.path is not None and s.earlier is None and s.annotation is source.annotation
+            ]
+            said = {stem(w) for c in clauses for w in c.words}
+            nouns = {
+                stem(w) for w in _EARLIER_NOUNS.get(getattr(source.annotation, "__name__", ""), "").split()
+            }
+            return len(alike) == 1 and bool(said & nouns)
         said = {stem(w) for c in clauses for w in c.words}
         field_name = source.ref.partition(".")[2]
         if field_name and stem(field_name) in said:

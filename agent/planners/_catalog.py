@@ -105,6 +105,15 @@ class ToolCard:
             stem(p.name) for p in self.spec.params.values() if not p.artifact_types and len(p.name) >= 4
         } - _GENERIC_PARAMS
 
+    @cached_property
+    def combines(self) -> bool:
+        """Whether the tool combines a list of artifacts into one of their kind (a mixer)."""
+        for p in self.spec.params.values():
+            kind = list_kind(p.annotation)
+            if kind is not None and self.gives(kind) is not None:
+                return True
+        return False
+
     @property
     def makes_media(self) -> bool:
         """Whether the tool makes sound, pictures, motion or notes (not only text or measurements)."""

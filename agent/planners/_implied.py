@@ -195,6 +195,52 @@ class ImpliedSteps:
             earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
         return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
 
+    def wire_matches(self) -> None:
+        """Options the request wants to follow another step's result, said in a clause of their
+        own ("… and have the avatar's body language match that mood too"): wired once every
+        step exists, to a step that does not read the one it would feed."""
+        said = [w for c in self.request.clauses for w in c.words if w not in STOP_WORDS]
+        if not set(said) & MATCH_WORDS:
+            return
+        concepts = [w for w in said if w not in MATCH_WORDS]
+        for step in self.steps:
+            for param in step.card.plain_params:
+                if param.name in step.args:
+                    continue
+                for other in self.steps:
+                    if other is step or step.id in self._upstream(other):
+                        continue
+                    found = sorted(
+                        (fit, f) for f, fit in _standing_for(param, other.card)
+                        if self._says(concepts, param.name, _SAME_CONCEPT) or self._says(concepts, f, _SAME_CONCEPT)
+                    )  # fmt: skip
+                    if found:
+                        step.args[param.name] = f"${other.id}.{found[-1][1]}"
+                        break
+        self._order()
+
+    def _upstream(self, step: DraftStep) -> set[str]:
+        """Ids of the steps ``step`` reads, directly or through others."""
+        by_id = {s.id: s for s in self.steps}
+        seen: set[str] = set()
+        todo = [step]
+        while todo:
+            for ref in references(todo.pop()):
+                if ref in by_id and ref not in seen:
+                    seen.add(ref)
+                    todo.append(by_id[ref])
+        return seen
+
+    def _order(self) -> None:
+        """Every step after the steps it reads, otherwise in the order they were made."""
+        pending = list(self.steps)
+        self.steps.clear()
+        while pending:
+            waiting = {s.id for s in pending}
+            ready = next((s for s in pending if not references(s) & waiting), pending[0])
+            pending.remove(ready)
+            self.steps.append(ready)
+
     # -- quantities --------------------------------------------------------------------
     def repeat(self, step: DraftStep, quantity: Quantity) -> None:
         """Make ``quantity.count`` copies of ``step`` in all: each with the options its variant
@@ -282,6 +328,16 @@ def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]
 def _same_name(a: str, b: str) -> bool:
     a, b = a.lower(), b.lower()
     return a == b or a.startswith(b + "_") or b.startswith(a + "_")
+
+
+def references(step: DraftStep) -> set[str]:
+    """Ids of the steps whose outputs ``step``'s arguments name."""
+    found = set()
+    for value in step.args.values():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v.startswith("$") and not v.startswith("$$"):
+                found.add(v[1:].partition(".")[0])
+    return found
 
 
 def _reads(value: Any, step_id: str) -> bool:

@@ -80,12 +80,16 @@ def read_quantity(text: str) -> Quantity:
     for match in _COUNTED.finditer(text):
         before = text[: match.start()].split()[-1:]
         noun = match.group("noun").lower()
+        between = match.group("between").lower().split()
         if (
             (before and before[0].lower() in _POINTING)
             or noun in _NOT_RESULTS
             or noun.rstrip("s") in _NOT_RESULTS
+            or noun.endswith(("ss", "us", "is"))  # "this", "various", "less": not plurals
+            or any(w in _NOT_RESULTS or w.rstrip("s") in _NOT_RESULTS for w in between)  # "4 dB on this"
+            or not (noun in _COPIES or set(between) & _WANTING or not before or before[0].lower() in _ASKING)
         ):
-            continue
+            continue  # "the restaurant has 74 employees" asks for one result
         number = match.group("n").lower()
         count = (
             int(number)

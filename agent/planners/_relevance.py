@@ -252,6 +252,14 @@ class FeatureIndex:
         self.params = _inverted([c.named_params for c in cards])
         self.size = len(cards)
 
+    def names_option(self, clause: Clause, tools: list[int]) -> bool:
+        """Whether the clause names an option parameter of one of ``tools`` ("duck the pad")."""
+        for w in {stem(w) for w in clause.words}:
+            hits = self.params.get(w)
+            if hits is not None and set(hits.tolist()) & set(tools):
+                return True
+        return False
+
     def kind_mask(self, kinds: set[str]) -> np.ndarray:
         """A boolean row over :attr:`kinds`."""
         return np.array([k in kinds for k in self.kinds], dtype=bool)

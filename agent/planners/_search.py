@@ -21,6 +21,7 @@ import numpy as np
 from .._context import Earlier
 from ._build import Builder, DraftStep
 from ._catalog import Catalog
+from ._implied import references
 from ._quantities import Quantity
 from ._request import Clause, Request
 
@@ -31,6 +32,7 @@ _MAX_COMBINATIONS = 700
 _AGAIN_COST = 0.1  # a second clause served by the same step counts a little less than its own
 _OPTION_FLOOR = -0.35  # tools this much less likely than "none" are not tried for a clause…
 _OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool
+_LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
 _FOLLOW_UP_BONUS = 0.3
 _TEMPERATURE = 0.15  # how sharply value differences become confidence
@@ -51,7 +53,7 @@ class Candidate:
         steps = self.builder.steps
         tools = sorted(s.card.name for s in steps)
         ids = {s.id: s.card.name for s in steps}
-        edges = sorted({(ids[d], s.card.name) for s in steps for d in _dependencies(s) if d in ids})
+        edges = sorted({(ids[d], s.card.name) for s in steps for d in references(s) if d in ids})
         return tuple(tools), tuple(edges)
 
 
@@ -74,7 +76,13 @@ def search(
     # a clause's tool is worth how much likelier it is than asking for no tool
     scores = tools - none[:, None]
     _follow_up(scores, request, catalog, earlier)
-    options = _narrow([_options(row) for row in scores])
+    mixers = [j for j, card in enumerate(catalog.cards) if card.combines]
+    for i, clause in enumerate(request.clauses):
+        if clause.layered and not clause.files:  # "… over a dreamy synth pad": something made, laid in
+            scores[i, mixers] = np.maximum(scores[i, mixers], _LAYER_VALUE)
+    options = _narrow(
+        [_options(row, mixers if c.layered else []) for row, c in zip(scores, request.clauses, strict=True)]
+    )
     found: dict[tuple, Candidate] = {}
     for choice in itertools.product(*options):
         if all(c is None for c in choice):
@@ -111,11 +119,13 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
             scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
 
 
-def _options(row: np.ndarray) -> list[int]:
-    """The tools worth trying for a clause: its likeliest few, none far below the best."""
+def _options(row: np.ndarray, also: list[int]) -> list[int]:
+    """The tools worth trying for a clause: its likeliest few, none far below the best, and
+    ``also`` (for a clause that lays something under another: the tools that combine)."""
     best = float(row.max()) if row.size else 0.0
     floor = max(_OPTION_FLOOR, best - _OPTION_SPREAD)
-    return [int(j) for j in np.argsort(-row)[:_OPTIONS_PER_CLAUSE] if row[j] >= floor]
+    ranked = [int(j) for j in np.argsort(-row)[:_OPTIONS_PER_CLAUSE] if row[j] >= floor]
+    return ranked + [j for j in also if j not in ranked][: max(0, _OPTIONS_PER_CLAUSE + 1 - len(ranked))]
 
 
 def _value(choice: tuple[int | None, ...], scores: np.ndarray, request: Request) -> float:
@@ -151,6 +161,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
             builder.layer(previous, step, scope)
         previous = step
         chosen.append((step, _quantity(request, scope)))
+    builder.wire_matches()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
     return builder
@@ -161,20 +172,24 @@ def groups(choice: tuple[int | None, ...], request: Request) -> list[tuple[int, 
 
     A clause chosen for a tool already chosen joins that step, unless both bring their own
     input (a quote, a file): "say 'a' and then say 'b'" is two steps. A clause with no tool
-    qualifies the step before it.
+    qualifies the step before it; clauses before the first tool qualify the first ("make
+    me lip sync the vocals of this song, photo attached").
     """
     found: list[tuple[int, list[int]]] = []
+    leading: list[int] = []
     for i, c in enumerate(choice):
         if c is None:
             if found:
                 found[-1][1].append(i)
+            else:
+                leading.append(i)
             continue
         own = _brings_input(request.clauses[i])
         same = next((g for g in found if g[0] == c), None)
         if same is not None and not (own and any(_brings_input(request.clauses[j]) for j in same[1])):
             same[1].append(i)
         else:
-            found.append((c, [i]))
+            found.append((c, [*leading, i] if not found else [i]))
     return found
 
 
@@ -195,15 +210,6 @@ def _narrow(options: list[list[int]]) -> list[list[int | None]]:
         if math.prod(len(o) for o in narrowed) <= _MAX_COMBINATIONS:
             return narrowed
     return [[*ranked[:1], None] for ranked in options]  # the planner's clause limit keeps this in bounds
-
-
-def _dependencies(step: DraftStep) -> set[str]:
-    refs: set[str] = set()
-    for value in step.args.values():
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, str) and v.startswith("$") and not v.startswith("$$"):
-                refs.add(v[1:].partition(".")[0])
-    return refs
 
 
 def _short(text: str, limit: int = 60) -> str:

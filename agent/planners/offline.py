@@ -47,6 +47,7 @@ _MAX_CLAUSES = 9  # 2**9 combinations at one tool per clause
 _POLITE = frozenset(
     "please could can would you i i'd want like to help me also and then just pls plz".split()
 )
+_CONCERNS = 0.05  # a clause this likely to ask for one of the plan's tools is part of the plan
 _GENERIC_VERBS = frozenset("make have let get give use put set help send return show do keep".split())
 _GREETING = frozenset("hello hi hey thanks thank bye goodbye morning evening who help".split())
 
@@ -114,9 +115,9 @@ class OfflinePlanner:
         if best is None or not best.steps:
             mood = "unservable" if has_files else self._mood(parsed)
             return Plan(reply=self._reply(mood, catalog), confidence=round(confidence, 3))
-        plan = _to_plan(
-            best, " ".join(dict.fromkeys([*best.notes, *self._unserved(parsed, none, catalog)])) or None
-        )
+        plan = _to_plan(best, None)
+        notes = [*best.notes, *self._unserved(parsed, tools, none, plan, catalog)]
+        plan.reply = " ".join(dict.fromkeys(notes)) or None
         plan.confidence = round(confidence, 3)
         plan.alternatives = [
             _to_plan(c.builder, None) for c in ranked[1 : _ALTERNATIVES + 1] if c.builder.steps
@@ -146,9 +147,20 @@ class OfflinePlanner:
             return self._catalogs[key]
 
     # -- replies -----------------------------------------------------------------------
-    def _unserved(self, parsed: Request, none: np.ndarray, catalog: Catalog) -> list[str]:
-        """A note on the parts the plan leaves out because no tool does them ("translate it")."""
-        parts = [_short(c.text) for c, p in zip(parsed.clauses, none, strict=True) if p >= 0.5 and _orders(c)]
+    def _unserved(
+        self, parsed: Request, tools: np.ndarray, none: np.ndarray, plan: Plan, catalog: Catalog
+    ) -> list[str]:
+        """A note on the parts the plan leaves out because no tool does them ("translate it"):
+        clauses that order something, ask for no tool, and concern none of the plan's tools
+        (neither likely for them nor naming one of their options, as "duck the pad" does)."""
+        used = [catalog.cards.index(catalog.by_name[s.tool]) for s in plan.steps]
+        index = catalog.feature_index
+        parts = [
+            _short(c.text)
+            for i, c in enumerate(parsed.clauses)
+            if none[i] >= 0.5 and _orders(c) and tools[i, used].max(initial=0.0) < _CONCERNS
+            and not index.names_option(c, used)
+        ]  # fmt: skip
         if not parts:
             return []
         return [self._reply("partial", catalog, parts=" or ".join(f'"{p}"' for p in parts))]

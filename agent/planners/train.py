@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 # -- configuration -------------------------------------------------------------------------------
-EPOCHS = 20
+EPOCHS = 15
 BATCH = 32  # cases per step
-LEARNING_RATE = 1e-2
-IDENTITY_PULL = 1e-4  # L2 pull of the projection towards the identity: MiniLM's geometry is a good start
+LEARNING_RATE = 3e-3
+IDENTITY_PULL = 1e-3  # L2 pull of the projection towards the identity: MiniLM's geometry is a good start
 ABLATION = 0.2  # share of cases trained with one expected tool removed from the catalog (learn "none")
 VALIDATION = 0.1
 SEED = 0
