@@ -45,6 +45,11 @@ class GeneratedMusic(BaseModel):
         "generate sad cello music in D minor",
         "background music for a video, calm, 1 minute",
         "write an epic orchestral theme at 100 bpm",
+        "a lofi bed for my podcast intro",
+        "a dreamy synth pad to sit under a voice-over",
+        "make a short jingle on ukulele",
+        "new backing track in E minor around 90 bpm",
+        "some chill instrumental music for studying",
     ),
     timeout_s=300,
 )

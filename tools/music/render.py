@@ -43,6 +43,9 @@ _DRUM_CHANNEL = 9
         "play this MIDI file",
         "render the midi with a violin",
         "turn this midi into audio with string ensemble",
+        "play the notes back on a flute",
+        "hear the melody on another instrument, like a cello",
+        "bounce the MIDI to a wav with a piano sound",
     ),
     timeout_s=600,
 )
