@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tools import ARTIFACT_TYPES, Audio, Json, Param, Text, accepts
+from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
 from tools._types import strip_optional
 
 from .._context import Earlier
 from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
-from ._implied import ImpliedSteps, _same_name
-from ._request import LAYER_WORDS, Request, stem, words
+from ._implied import ImpliedSteps, same_name
+from ._request import LAYER_WORDS, Request, words
+from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
 __all__ = ["Builder", "DraftStep"]
 
@@ -37,38 +38,6 @@ MISSING_VALUE_COST = 0.3  # a required value the request does not state (the rep
 _ANAPHORA = frozenset(
     "that same matching match detected its their resulting measured estimated found".split()
 )
-_FILE_ALSO = {
-    "Video": Audio,
-    "Json": Text,
-}  # what a user's file of a kind also serves as (its sound, its text)
-_NOUNS = {
-    "Audio": "audio recording",
-    "Image": "picture photo",
-    "Video": "video",
-    "Midi": "midi",
-    "Text": "text",
-}
-
-
-@dataclass
-class Source:
-    """Something a step argument can take: a user file or an earlier step's output."""
-
-    ref: str
-    annotation: Any
-    about: str
-    step: str | None = None
-    path: Path | None = None
-    uses: int = 0
-    earlier: Earlier | None = None  # a result of an earlier turn, read from its file
-
-    def fits(self, want: Any) -> bool:
-        """Whether this source may feed a parameter of type ``want``; a user's video also
-        gives its sound, and a JSON file its text."""
-        if accepts(want, self.annotation):
-            return True
-        also = _FILE_ALSO.get(getattr(self.annotation, "__name__", "")) if self.path is not None else None
-        return also is not None and accepts(want, also)
 
 
 @dataclass
@@ -89,7 +58,7 @@ class DraftStep:
         return next((s for s in self.sources if is_artifact(s.annotation)), None)
 
 
-class Builder(ImpliedSteps):
+class Builder(ImpliedSteps, SourcePicking):
     """Builds the steps of one candidate plan."""
 
     def __init__(
@@ -101,7 +70,7 @@ class Builder(ImpliedSteps):
             Source(
                 f"@{names[p]}",
                 ARTIFACT_TYPES[k],
-                f"{p.stem.replace('_', ' ')} {_NOUNS.get(k, k.lower())}",
+                f"{p.stem.replace('_', ' ')} {NOUNS.get(k, k.lower())}",
                 path=p,
             )
             for p, k in kinds.items()
@@ -111,7 +80,7 @@ class Builder(ImpliedSteps):
             Source(
                 f"@{names[e.path]}",
                 ARTIFACT_TYPES[e.kind],
-                _about_earlier(e, catalog),
+                about_earlier(e, catalog),
                 path=e.path,
                 earlier=e,
             )
@@ -170,7 +139,7 @@ class Builder(ImpliedSteps):
                 field_name = source.ref.partition(".")[2]
                 if (
                     field_name
-                    and _same_name(field_name, param.name)
+                    and same_name(field_name, param.name)
                     and accepts(param.annotation, source.annotation)
                 ):
                     source.uses += 1
@@ -183,7 +152,7 @@ class Builder(ImpliedSteps):
         self.cost += MISSING_VALUE_COST
         return "{{" + param.name + "}}"
 
-    def _same_named(self, param: Param) -> str | None:
+    def same_named(self, param: Param) -> str | None:
         """A reference to the latest earlier output named like ``param`` (a field of a result,
         or a key a Json result documents), or None."""
         for earlier in reversed(self.steps):
@@ -191,7 +160,7 @@ class Builder(ImpliedSteps):
                 field_name = source.ref.partition(".")[2]
                 if (
                     field_name
-                    and _same_name(field_name, param.name)
+                    and same_name(field_name, param.name)
                     and accepts(param.annotation, source.annotation)
                 ):
                     source.uses += 1
@@ -290,7 +259,15 @@ class Builder(ImpliedSteps):
     def _artifact_arg(self, param: Param, step: DraftStep, depth: int) -> Any:
         kind = list_kind(param.annotation)
         if kind is not None:
-            fits = _one_per_step([s for s in self.sources if s.uses == 0 and s.fits(param.annotation)])
+            fits = one_per_step(
+                [
+                    s
+                    for s in self.sources
+                    if s.uses == 0
+                    and s.fits(param.annotation)
+                    and self._eligible(s, step.scope, param.annotation)
+                ]
+            )
             if not fits:
                 fits = [
                     s for s in self.sources if self._mentioned(s, step.scope) and s.fits(param.annotation)
@@ -318,15 +295,6 @@ class Builder(ImpliedSteps):
         source.uses += 1
         return source.ref
 
-    def _named_where_made(self, source: Source) -> bool:
-        """Whether the clause that made a multi-output result names this field ("isolate the vocals")."""
-        field_name = source.ref.partition(".")[2]
-        maker = next((s for s in self.steps if s.id == source.step), None)
-        if not field_name or maker is None:
-            return False
-        said = {stem(w) for i in maker.scope for w in self.request.clauses[i].words}
-        return stem(field_name) in said
-
     def _describes_another(self, scope: list[int]) -> bool:
         """Whether a clause that combines things describes one more ("with a piano piece",
         "a piano bed under my voice") rather than naming a file."""
@@ -335,16 +303,6 @@ class Builder(ImpliedSteps):
             ("with" in c.words[1:] or c.layered or set(c.words) & LAYER_WORDS) and not c.quotes
             for c in clauses
         )
-
-    def _eligible(self, source: Source, scope: list[int], want: Any) -> bool:
-        """An earlier turn's result may be read only when the clause names it ("the video") or
-        points back at the latest result of the kind it wants ("make it happier")."""
-        if source.earlier is None:
-            return True
-        if self._mentioned(source, scope):
-            return True
-        latest = next((s for s in reversed(self.sources) if s.earlier is not None and s.fits(want)), None)
-        return source is latest and any(self.request.clauses[i].refers_back for i in scope)
 
     def _redo(self, card: ToolCard, scope: list[int]) -> dict[str, Any]:
         """The literal arguments of the latest earlier step of ``card`` when the clause asks for
@@ -364,43 +322,6 @@ class Builder(ImpliedSteps):
             if not (isinstance(v, str) and v[:1] in "@$" and v[:2] not in ("@@", "$$"))
         }
 
-    def _secondary(self, source: Source) -> bool:
-        """Whether ``source`` is a further field of a step's result (the third of four stems)."""
-        maker = next((s for s in self.steps if s.id == source.step), None)
-        return maker is not None and len(maker.sources) > 1 and source is not maker.sources[0]
-
-    def _follows_on(self, source: Source, step: DraftStep) -> bool:
-        """Whether ``source`` is the previous step's output and the step's clause points back at it."""
-        previous = self.steps[-1] if self.steps else None
-        clause = self.request.clauses[step.scope[0]]
-        return previous is not None and source.step == previous.id and clause.refers_back
-
-    def _pick(self, param: Param, scope: list[int], want: Any = None) -> Source | None:
-        want = want or param.annotation
-        best, best_score = None, float("-inf")
-        layered = self.request.clauses[scope[0]].layered and self.steps
-        for order, source in enumerate(self.sources):
-            if (
-                not is_artifact(source.annotation)
-                or not source.fits(want)
-                or not self._eligible(source, scope, want)
-            ):
-                continue
-            if layered and source.step == self.steps[-1].id:
-                continue  # what a layer goes under is mixed with it, not fed to it
-            mentioned = self._mentioned(source, scope) or self._named_where_made(source)
-            score = (
-                self._fit(param, source.about)
-                + 0.3 * (source.uses == 0)
-                + 0.4 * mentioned
-                - 0.3 * (source.uses > 0 and source.step is None and not mentioned)  # a file read already
-                - 0.5 * (self._secondary(source) and not mentioned)  # a stem nobody asked for
-                + 0.02 * order / max(len(self.sources), 1)
-            )
-            if score > best_score:
-                best, best_score = source, score
-        return best
-
     # -- text and plain values ---------------------------------------------------------
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
         quotes = self.scope_quotes(step.scope)
@@ -416,7 +337,7 @@ class Builder(ImpliedSteps):
             return source.ref
         if is_description(param):
             return _literal(self._description(step.scope))
-        if (named := self._same_named(param)) is not None:
+        if (named := self.same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
         if self.request.quotes and param.required and (step.producer or len(self.request.quotes) == 1):
             # another clause's quote: only for a step made to serve it ("say 'hi' … make my photo speak")
@@ -469,10 +390,6 @@ class Builder(ImpliedSteps):
             self.sources.append(source)
         self.steps.append(step)
 
-    def _source(self, value: Any) -> Source | None:
-        """The source an argument refers to; None for a literal."""
-        return next((s for s in self.sources if s.ref == value), None)
-
     def _new_id(self, name: str) -> str:
         taken = {s.id for s in self.steps}
         if name not in taken:
@@ -481,35 +398,6 @@ class Builder(ImpliedSteps):
         while f"{name}_{n}" in taken:
             n += 1
         return f"{name}_{n}"
-
-    def _fit(self, param: Param, about: str) -> float:
-        return self.catalog.similarity(f"{param.name.replace('_', ' ')}: {param.description}", about)
-
-    def _mentioned(self, source: Source, scope: list[int]) -> bool:
-        clauses = [self.request.clauses[i] for i in scope]
-        if source.earlier is not None:  # "the video", "that transcript", "the music"
-            said = {stem(w) for c in clauses for w in c.words}
-            return bool(said & _earlier_words(source.earlier))
-        if source.path is not None:
-            if any(source.path in c.files for c in clauses):
-                return True
-            # "the text", "the photo": the only file of its kind, named by its kind
-            alike = [
-                s
-                for s in self.sources
-                if s.path is not None and s.earlier is None and s.annotation is source.annotation
-            ]
-            said = {stem(w) for c in clauses for w in c.words}
-            nouns = {
-                stem(w) for w in _EARLIER_NOUNS.get(getattr(source.annotation, "__name__", ""), "").split()
-            }
-            return len(alike) == 1 and bool(said & nouns)
-        said = {stem(w) for c in clauses for w in c.words}
-        field_name = source.ref.partition(".")[2]
-        if field_name and stem(field_name) in said:
-            return True
-        tool = source.ref[1:].partition(".")[0].rstrip("_0123456789")
-        return bool({stem(w) for w in tool.split("_")} & said - {"music", "audio", "text"})
 
     def scope_text(self, scope: list[int], masked: bool = False) -> str:
         clauses = [self.request.clauses[i] for i in scope]
@@ -535,45 +423,6 @@ class Builder(ImpliedSteps):
         return UNUSED_FILE_COST * unused_files + UNUSED_QUOTE_COST * unused_quotes
 
 
-_EARLIER_NOUNS = {
-    "Audio": "audio sound recording track voice speech song music clip",
-    "Video": "video clip movie",
-    "Image": "image picture photo",
-    "Midi": "midi notes score",
-    "Text": "text transcript words lyrics",
-    "Json": "data result analysis",
-    "Motion": "motion animation gestures mocap",
-}
-
-
-def _earlier_words(earlier: Earlier) -> set[str]:
-    """Stems a request may use for an earlier result: its kind's nouns, its field, its tool's name."""
-    said = (
-        _EARLIER_NOUNS.get(earlier.kind, "").split()
-        + earlier.tool.split("_")
-        + ([earlier.field] if earlier.field else [])
-    )
-    return {stem(w) for w in said} - {"to", "from"}
-
-
-def _about_earlier(earlier: Earlier, catalog: Catalog) -> str:
-    card = catalog.by_name.get(earlier.tool)
-    summary = card.spec.summary if card is not None else earlier.tool.replace("_", " ")
-    return f"{earlier.field or ''} {summary}".strip()
-
-
-def _one_per_step(sources: list[Source]) -> list[Source]:
-    """Each user file, but only the first fitting output of each step (its main one, not every stem)."""
-    seen: set[str] = set()
-    kept = []
-    for source in sources:
-        if source.step is None or source.step not in seen:
-            kept.append(source)
-            if source.step:
-                seen.add(source.step)
-    return kept
-
-
 def _literal(text: str) -> str:
     """A literal string as a plan writes it (a leading '$' or '@' is doubled)."""
     return text[0] + text if text[:1] in ("$", "@") else text
@@ -586,7 +435,7 @@ def _value_fit(param: Param, source: Source) -> tuple[float, str | None]:
     if param.choices and typing.get_origin(ann) is Literal:
         overlap = set(param.choices) & set(typing.get_args(ann))
         return len(overlap) / len(set(param.choices) | set(typing.get_args(ann))), source.ref
-    if field_name and _same_name(field_name, param.name) and accepts(param.annotation, ann):
+    if field_name and same_name(field_name, param.name) and accepts(param.annotation, ann):
         return 0.9, source.ref
     return 0.0, None
 
@@ -594,6 +443,6 @@ def _value_fit(param: Param, source: Source) -> tuple[float, str | None]:
 def json_value_ref(param: Param, step_id: str, card: ToolCard) -> str | None:
     """``$step.key`` when a Json-returning tool documents a key named like ``param``."""
     for key in json_keys(card.spec):
-        if _same_name(key, param.name):
+        if same_name(key, param.name):
             return f"${step_id}.{key}"
     return None

@@ -23,7 +23,8 @@ from ._quantities import Quantity
 from ._request import stem
 
 if TYPE_CHECKING:
-    from ._build import DraftStep, Source
+    from ._build import DraftStep
+    from ._sources import Source
 
 __all__ = ["ImpliedSteps"]
 
@@ -318,14 +319,14 @@ def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]
             overlap = choices & set(typing.get_args(ann))
             if overlap:
                 found.append((output.field, len(overlap) / len(choices | set(typing.get_args(ann)))))
-        elif output.field and _same_name(output.field, param.name) and accepts(param.annotation, ann):
+        elif output.field and same_name(output.field, param.name) and accepts(param.annotation, ann):
             found.append((output.field, 0.9))
     if card.spec.returns is Json:
-        found += [(key, 0.8) for key in json_keys(card.spec) if _same_name(key, param.name)]
+        found += [(key, 0.8) for key in json_keys(card.spec) if same_name(key, param.name)]
     return found
 
 
-def _same_name(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
     a, b = a.lower(), b.lower()
     return a == b or a.startswith(b + "_") or b.startswith(a + "_")
 

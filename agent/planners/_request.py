@@ -171,6 +171,26 @@ class Request:
         return " ".join(c.masked for c in self.clauses)
 
 
+#: Nouns that name a file by its kind ("this photo", "the recording").
+KIND_NOUNS = {
+    "Audio": frozenset(
+        "audio sound recording recordings track voice speech song music clip memo voicemail".split()
+    ),
+    "Video": frozenset("video clip movie footage".split()),
+    "Image": frozenset("image picture photo pic selfie portrait headshot photograph scan".split()),
+    "Midi": frozenset("midi".split()),
+    "Text": frozenset("text transcript script document article essay".split()),
+    "Json": frozenset("json data".split()),
+    "Motion": frozenset("bvh motion mocap".split()),
+}
+
+
+def kinds_named(clause: Clause) -> set[str]:
+    """The kinds of file a clause names by a noun ("make this photo talk": Image)."""
+    said = set(clause.words)
+    return {kind for kind, nouns in KIND_NOUNS.items() if said & nouns}
+
+
 def words(text: str) -> list[str]:
     """Lower-case words (letters, digits, inner hyphens and apostrophes)."""
     return _WORD.findall(text.lower())

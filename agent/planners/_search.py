@@ -23,7 +23,7 @@ from ._build import Builder, DraftStep
 from ._catalog import Catalog
 from ._implied import references
 from ._quantities import Quantity
-from ._request import Clause, Request
+from ._request import Clause, Request, kinds_named
 
 __all__ = ["Candidate", "search"]
 
@@ -31,7 +31,8 @@ _OPTIONS_PER_CLAUSE = 4
 _MAX_COMBINATIONS = 700
 _AGAIN_COST = 0.1  # a second clause served by the same step counts a little less than its own
 _OPTION_FLOOR = -0.35  # tools this much less likely than "none" are not tried for a clause…
-_OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool
+_OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool…
+_EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file it names, or lay a layer, are
 _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
 _FOLLOW_UP_BONUS = 0.3
@@ -77,11 +78,15 @@ def search(
     scores = tools - none[:, None]
     _follow_up(scores, request, catalog, earlier)
     mixers = [j for j, card in enumerate(catalog.cards) if card.combines]
+    readers = _readers(catalog, request, kinds)
     for i, clause in enumerate(request.clauses):
         if clause.layered and not clause.files:  # "… over a dreamy synth pad": something made, laid in
             scores[i, mixers] = np.maximum(scores[i, mixers], _LAYER_VALUE)
     options = _narrow(
-        [_options(row, mixers if c.layered else []) for row, c in zip(scores, request.clauses, strict=True)]
+        [
+            _options(row, (mixers if c.layered else []) + readers[i])
+            for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
+        ]
     )
     found: dict[tuple, Candidate] = {}
     for choice in itertools.product(*options):
@@ -119,13 +124,24 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
             scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
 
 
+def _readers(catalog: Catalog, request: Request, kinds: dict[Path, str]) -> list[list[int]]:
+    """Per clause, the tools that read a kind of file the clause names, by name or by its
+    kind ("this photo"); when no clause names one, every clause may read the files given.
+    A file is given to be used, so such a tool is worth trying even when its words are far off."""
+    given = set(kinds.values())
+    named = [({kinds[f] for f in c.files if f in kinds} | kinds_named(c)) & given for c in request.clauses]
+    if not any(named):
+        named = [given] * len(request.clauses)
+    return [[j for j, card in enumerate(catalog.cards) if card.takes & n] for n in named]
+
+
 def _options(row: np.ndarray, also: list[int]) -> list[int]:
     """The tools worth trying for a clause: its likeliest few, none far below the best, and
-    ``also`` (for a clause that lays something under another: the tools that combine)."""
+    the likeliest of ``also`` (tools that read a file it names, or combine a layer)."""
     best = float(row.max()) if row.size else 0.0
     floor = max(_OPTION_FLOOR, best - _OPTION_SPREAD)
     ranked = [int(j) for j in np.argsort(-row)[:_OPTIONS_PER_CLAUSE] if row[j] >= floor]
-    return ranked + [j for j in also if j not in ranked][: max(0, _OPTIONS_PER_CLAUSE + 1 - len(ranked))]
+    return ranked + sorted((j for j in set(also) if j not in ranked), key=lambda j: -row[j])[:_EXTRA_OPTIONS]
 
 
 def _value(choice: tuple[int | None, ...], scores: np.ndarray, request: Request) -> float:
