@@ -82,7 +82,9 @@ _LOCK = threading.Lock()
 class Relevance:
     """The trained model: a projection of sentence embeddings and two linear layers.
 
-    For one clause, each tool gets the logit ``features · weights`` and "no tool" gets
+    For one clause, each tool gets the logit ``features · weights`` plus a small hidden
+    layer's say (``relu(features · hidden + hidden_bias) · hidden_out``: features that matter
+    together, as examples do only for tools that have them), and "no tool" gets
     ``none_features · none_weights + none_bias``; a softmax over them gives, for each tool,
     the probability that the clause asks for it, and the probability that it asks for none
     (it sets the scene, thanks, or wants something no tool does).
@@ -93,6 +95,9 @@ class Relevance:
         weights: one weight per feature of :data:`FEATURES`.
         none_weights: one weight per feature of :data:`NONE_FEATURES`.
         none_bias: the bias of asking for no tool.
+        hidden: (len(FEATURES), h) weights of the hidden layer; h may be 0.
+        hidden_bias: (h,) its biases.
+        hidden_out: (h,) its weights into the tool's logit.
         meta: what produced the weights (data sets, command, commit, scores).
     """
 
@@ -100,6 +105,9 @@ class Relevance:
     weights: np.ndarray
     none_weights: np.ndarray
     none_bias: float
+    hidden: np.ndarray = field(default_factory=lambda: np.zeros((len(FEATURES), 0), np.float32))
+    hidden_bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    hidden_out: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -107,7 +115,7 @@ class Relevance:
         """Untrained: identity projection and :data:`PRIOR` weights."""
         weights = np.array([PRIOR.get(name, 0.0) for name in FEATURES], dtype=np.float32)
         none = np.zeros(len(NONE_FEATURES), dtype=np.float32)
-        return cls(np.eye(dim, dtype=np.float32), weights, none, PRIOR_NONE_BIAS, {"trained": False})
+        return cls(np.eye(dim, dtype=np.float32), weights, none, PRIOR_NONE_BIAS, meta={"trained": False})
 
     @classmethod
     def load(cls, path: str | Path) -> Relevance:
@@ -125,6 +133,7 @@ class Relevance:
                 data["weights"].astype(np.float32),
                 data["none_weights"].astype(np.float32),
                 float(data["none_bias"]),
+                *(_array(data, name) for name in ("hidden", "hidden_bias", "hidden_out")),
                 json.loads(str(data["meta"])),
             )
 
@@ -136,6 +145,9 @@ class Relevance:
             weights=self.weights.astype(np.float32),
             none_weights=self.none_weights.astype(np.float32),
             none_bias=np.float32(self.none_bias),
+            hidden=self.hidden.astype(np.float32),
+            hidden_bias=self.hidden_bias.astype(np.float32),
+            hidden_out=self.hidden_out.astype(np.float32),
             features=np.array([*FEATURES, *NONE_FEATURES]),
             meta=np.array(json.dumps(self.meta)),
         )
@@ -153,13 +165,24 @@ class Relevance:
         learned = cosines(self.project(vectors), catalog.projected(self), catalog)
         raw = cosines(vectors, catalog.text_vectors, catalog)
         fixed = fixed_features(catalog, clauses, kinds, raw)
-        tools = np.concatenate([learned, fixed], axis=-1) @ self.weights
+        features = np.concatenate([learned, fixed], axis=-1)
+        tools = (
+            features @ self.weights
+            + np.maximum(features @ self.hidden + self.hidden_bias, 0.0) @ self.hidden_out
+        )
         none = none_features(clauses, learned, fixed) @ self.none_weights + self.none_bias
         logits = np.concatenate([tools, none[:, None]], axis=1)
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         odds /= odds.sum(axis=1, keepdims=True)
         return odds[:, :-1], odds[:, -1]
+
+
+def _array(data: Any, name: str) -> np.ndarray:
+    """A saved array, or an empty hidden layer for weights saved without one."""
+    if name in data:
+        return data[name].astype(np.float32)
+    return np.zeros((len(FEATURES), 0) if name == "hidden" else 0, dtype=np.float32)
 
 
 def relevance() -> Relevance:

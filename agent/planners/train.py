@@ -29,6 +29,7 @@ import numpy as np
 EPOCHS = 15
 BATCH = 32  # cases per step
 LEARNING_RATE = 3e-3
+HIDDEN = 16  # units of the hidden layer over the relevance features
 IDENTITY_PULL = 1e-3  # L2 pull of the projection towards the identity: MiniLM's geometry is a good start
 ABLATION = 0.2  # share of cases trained with one expected tool removed from the catalog (learn "none")
 VALIDATION = 0.1
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         corpus = load_corpus(path)
         cases = [c for c in corpus.cases if not (c.source.startswith("taskbench-") and held_out(c))]
-        found = _cached(path, args.seed, examples, corpus, cases, model_encoder)
+        found = _cached(path, corpus, args.seed, examples, corpus, cases, model_encoder)
         order = rng.permutation(len(found))
         cut = max(1, int(VALIDATION * len(found)))
         valid += [found[i] for i in order[:cut]]
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         weights=best_state["weights"].numpy(),
         none_weights=best_state["none_weights"].numpy(),
         none_bias=float(best_state["none_bias"]),
+        hidden=best_state["hidden"].numpy(),
+        hidden_bias=best_state["hidden_bias"].numpy(),
+        hidden_out=best_state["hidden_out"].numpy(),
         meta={
             "trained": True,
             "data": sources,
@@ -131,9 +135,14 @@ class _Net:
         self.weights = torch.nn.Parameter(torch.tensor([PRIOR.get(n, 0.0) for n in FEATURES]))
         self.none_weights = torch.nn.Parameter(torch.zeros(len(NONE_FEATURES)))
         self.none_bias = torch.nn.Parameter(torch.tensor(PRIOR_NONE_BIAS))
+        # the hidden layer starts silent (zero output weights): training begins from the linear model
+        self.hidden = torch.nn.Parameter(0.1 * torch.randn(len(FEATURES), HIDDEN))
+        self.hidden_bias = torch.nn.Parameter(torch.zeros(HIDDEN))
+        self.hidden_out = torch.nn.Parameter(torch.zeros(HIDDEN))
 
     def parameters(self) -> list:
-        return [self.projection, self.weights, self.none_weights, self.none_bias]
+        return [self.projection, self.weights, self.none_weights, self.none_bias, self.hidden, self.hidden_bias,
+                self.hidden_out]  # fmt: skip
 
     def state(self) -> dict:
         return {n: p.detach().clone() for n, p in zip(_PARAMS, self.parameters(), strict=True)}
@@ -180,7 +189,10 @@ class _Net:
             [torch.stack([top.max(dim=1).values, best_raw, best_lexical], dim=1), torch.from_numpy(ex.facts)],
             dim=1,
         )
-        tools = torch.cat([learned, fixed], dim=-1) @ self.weights
+        features = torch.cat([learned, fixed], dim=-1)
+        tools = (
+            features @ self.weights + torch.relu(features @ self.hidden + self.hidden_bias) @ self.hidden_out
+        )
         none = none_features @ self.none_weights + self.none_bias
         return torch.cat([tools, none[:, None]], dim=1)
 
@@ -193,7 +205,7 @@ class _Net:
         return -(torch.logsumexp(log_p + torch.log(wanted.clamp_min(1e-30)), dim=1)).mean()
 
 
-_PARAMS = ("projection", "weights", "none_weights", "none_bias")
+_PARAMS = ("projection", "weights", "none_weights", "none_bias", "hidden", "hidden_bias", "hidden_out")
 
 
 def _dropped(ex, rng: np.random.Generator) -> np.ndarray:
@@ -232,15 +244,19 @@ def _figures(net: _Net, valid: list) -> dict:
             "tool_f1": round(f1, 3), "exact_tool_sets": exact}  # fmt: skip
 
 
-def _cached(path: Path, seed: int, make, *args) -> list:
-    """Examples of one data set, kept on disk between runs until the data or the reading code changes."""
+def _cached(path: Path, corpus, seed: int, make, *args) -> list:
+    """Examples of one data set, kept on disk between runs until the data, its tools' texts
+    or the reading code change."""
     import hashlib
     import pickle
 
     from .._store import troupe_home
 
     code = Path(__file__).parent
+    from ._catalog import tool_texts
+
     parts = [str(path.resolve()), str(seed)]
+    parts += [f"{name}:{tool_texts(spec)}" for name, spec in sorted(corpus.specs.items())]
     for data in sorted(path.rglob("*")) if path.is_dir() else [path]:
         stat = data.stat()
         parts.append(f"{data.name}:{stat.st_size}:{stat.st_mtime_ns}")
