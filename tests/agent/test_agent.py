@@ -134,3 +134,55 @@ def test_the_responder_follows_the_planner():
     assert isinstance(Agent(registry=REGISTRY).responder, TemplateResponder)
     chat_model = FakeListChatModel(responses=["All done."])
     assert isinstance(Agent(planner=chat_model, registry=REGISTRY).responder, LLMResponder)
+
+
+# -- a planner that is unsure, and turns that build on earlier results ---------------------
+def test_an_unsure_plan_is_asked_about_not_run(tmp_path):
+    unsure = TONE_PLAN.model_copy(update={"confidence": 0.1, "alternatives": [Plan.from_data(TONE_PLAN.steps[:1])]})
+    agent, _ = make_agent(tmp_path, unsure)
+    result = agent.run("beep or something")
+    assert result.steps == []  # nothing ran
+    assert "(1) tone, then measure; or (2) tone" in result.reply and "Which one did you mean?" in result.reply
+    assert [len(p.steps) for p in result.plan.alternatives] == [2, 1]  # the readings, for a person to pick
+
+
+def test_ask_below_zero_runs_the_best_reading(tmp_path):
+    unsure = TONE_PLAN.model_copy(update={"confidence": 0.1})
+    planner = ScriptedPlanner(unsure)
+    agent = Agent(planner=planner, registry=REGISTRY, runs_dir=tmp_path / "runs", ask_below=0.0)
+    assert agent.run("beep").ok
+
+
+class ContextPlanner(ScriptedPlanner):
+    """Records the earlier results it is given."""
+
+    def plan(self, request, files, registry, context=()):
+        self.context = list(context)
+        return super().plan(request, files, registry)
+
+
+def test_earlier_results_reach_the_planner_and_may_be_read(tmp_path):
+    agent = Agent(planner=ScriptedPlanner(TONE_PLAN), registry=REGISTRY, runs_dir=tmp_path / "runs")
+    first = agent.run("make a beep")
+    from agent._context import earlier_results
+
+    earlier = earlier_results([first])
+    assert [(e.tool, e.kind, e.step) for e in earlier] == [("tone", "Audio", "beep"), ("measure", "Json", "level")]
+    assert earlier[0].args == {"freq_hz": 220, "duration_s": 0.2} and earlier[0].request == "make a beep"
+
+    follow_up = Plan.from_data([{"id": "again", "tool": "measure", "args": {"audio": f"@{earlier[0].path}"}}])
+    planner = ContextPlanner(follow_up)
+    agent = Agent(planner=planner, registry=REGISTRY, runs_dir=tmp_path / "runs")
+    result = agent.run("measure that beep again", context=earlier)
+    assert planner.context == earlier
+    assert result.ok  # the earlier file is readable: it is part of the context
+
+    with pytest.raises(PlanError, match="outside"):  # without the context it is not
+        Agent(planner=ScriptedPlanner(follow_up), registry=REGISTRY, runs_dir=tmp_path / "runs").run("again")
+
+
+def test_a_plan_that_still_needs_a_value_says_which(tmp_path):
+    waiting = Plan.from_data([{"id": "beep", "tool": "tone", "args": {"freq_hz": "{{pitch}}", "duration_s": 0.2}}])
+    agent, _ = make_agent(tmp_path, waiting)
+    with pytest.raises(PlanError, match=r"argument 'freq_hz' has no value yet \(\{\{pitch\}\}\).*--set pitch="):
+        agent.run("beep at some pitch")

@@ -221,3 +221,18 @@ def test_two_files_with_one_name_stay_two_inputs(tmp_path):
 def test_unknown_option_is_a_usage_error():
     out = troupe("exec", "x.yaml", "--colour", "red")
     assert out.returncode == 2 and "unrecognized arguments: --colour red" in out.stderr
+
+
+@pytest.mark.slow  # the offline planner loads its sentence model
+def test_plan_explain_says_why_each_step_is_there(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (120, 100, 90)).save(tmp_path / "me.png")
+    done = troupe("plan", "make me.png say 'hello there'", "-f", str(tmp_path / "me.png"), "--explain")
+    assert done.returncode == 0, done.stderr
+    assert "why:" in done.stdout
+    assert "- text_to_speech: talking_face needs audio (Audio), made from the quoted words" in done.stdout
+    assert "- talking_face: asked for:" in done.stdout and "confidence:" in done.stdout
+    shown = json.loads(troupe("plan", "make me.png say 'hello there'", "-f", str(tmp_path / "me.png"), "--json").stdout)
+    assert [s["tool"] for s in shown["steps"]] == ["text_to_speech", "talking_face"]
+    assert 0 <= shown["confidence"] <= 1 and set(shown["why"]) == {"text_to_speech", "talking_face"}

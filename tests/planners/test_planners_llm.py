@@ -193,3 +193,17 @@ def test_fallback_is_the_real_offline_planner(server, registry):
         ("text_to_speech", {"text": "good evening", "style": "calm"})
     ]
     assert plan.reply.startswith("Note: the openai planner's plan was invalid")
+
+
+def test_earlier_results_are_listed_and_may_be_read(server, registry, tmp_path):
+    from agent._context import Earlier
+    from tools._media import write_wav
+
+    speech = write_wav(tmp_path / "speech.wav", [0.0, 0.1] * 800, 16000)
+    earlier = Earlier(speech, "Audio", "text_to_speech", "text_to_speech", None, {"text": "hi"}, "say hi")
+    mix = {"steps": [{"id": "mix", "tool": "audio_mix", "args": {"tracks": ["@speech.wav"]}}]}
+    server.answer(mix)
+    plan = _planner(server, fallback=StubFallback()).plan("make it louder", [], registry, context=[earlier])
+    system = server.requests[0]["messages"][0]["content"]
+    assert "- @speech.wav (Audio; made by text_to_speech for the earlier request 'say hi')" in system
+    assert plan.to_dict()["steps"] == mix["steps"]  # the earlier result is readable

@@ -1,0 +1,208 @@
+"""The offline planner with tools it has never seen: typed functions with a docstring, no examples.
+
+This is how a user's own catalog arrives through the SDK. The planner must pick the tools
+from their descriptions and types, wire them by type, and say when none fits; a catalog of
+hundreds of tools must still plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent import UserFiles, validate_plan
+from agent.planners._corpora import make_tool
+from agent.planners.offline import OfflinePlanner
+from tools import Audio, Image, Json, Registry, Text, Video, tool
+
+pytestmark = pytest.mark.slow  # loads the sentence-embedding model
+
+
+@tool
+def extract_text(image: Image) -> Text:
+    """Read the printed or handwritten text in a picture (OCR).
+
+    Args:
+        image: a photo or scan of a page, a sign or a receipt.
+    """
+    raise NotImplementedError
+
+
+@tool
+def summarize(text: str) -> Text:
+    """Shorten a long text to its main points.
+
+    Args:
+        text: the text to summarise.
+    """
+    raise NotImplementedError
+
+
+@tool
+def translate(text: str, language: str = "french") -> Text:
+    """Translate text into another language.
+
+    Args:
+        text: the text to translate.
+        language: the language to translate into, such as "french" or "german".
+    """
+    raise NotImplementedError
+
+
+@tool
+def denoise(audio: Audio) -> Audio:
+    """Remove background noise and hum from a recording.
+
+    Args:
+        audio: the noisy recording.
+    """
+    raise NotImplementedError
+
+
+@tool
+def speech_to_text(audio: Audio) -> Text:
+    """Transcribe the words spoken in a recording.
+
+    Args:
+        audio: the speech recording.
+    """
+    raise NotImplementedError
+
+
+@tool
+def detect_objects(image: Image) -> Json:
+    """Find and label the objects in a photo, with their boxes.
+
+    Args:
+        image: the photo.
+    """
+    raise NotImplementedError
+
+
+@tool
+def text_to_video(text: str) -> Video:
+    """Make a short video that illustrates a text.
+
+    Args:
+        text: what the video should show.
+    """
+    raise NotImplementedError
+
+
+@tool
+def current_weather(city: str) -> Json:
+    """Look up the current weather in a city.
+
+    Args:
+        city: the city's name.
+    """
+    raise NotImplementedError
+
+
+@pytest.fixture(scope="module")
+def planner() -> OfflinePlanner:
+    return OfflinePlanner()
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Registry:
+    return Registry(
+        [extract_text, summarize, translate, denoise, speech_to_text, detect_objects, text_to_video, current_weather]
+    )
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    from PIL import Image as PILImage
+
+    path = tmp_path / "receipt.jpg"
+    PILImage.new("RGB", (48, 48), (200, 190, 180)).save(path)
+    return path
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    import struct
+    import wave
+
+    path = tmp_path / "interview.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
+        w.writeframes(struct.pack("<1600h", *([0, 3000] * 800)))
+    return path
+
+
+def _plan(planner, registry, request, files=()):
+    plan = planner.plan(request, list(files), registry)
+    if plan.steps and not any("{{" in str(s.args) for s in plan.steps):
+        validate_plan(plan, registry, UserFiles(files))  # a plan still waiting for a value is not runnable yet
+    return plan
+
+
+def _tools(plan) -> list[str]:
+    return [s.tool for s in plan.steps]
+
+
+def test_one_tool_from_its_description(planner, catalog, photo):
+    plan = _plan(planner, catalog, "what does the sign in this photo say?", [photo])
+    assert _tools(plan) == ["extract_text"]
+    assert plan.steps[0].args == {"image": "@receipt.jpg"}
+
+
+def test_a_chain_is_wired_by_type(planner, catalog, photo):
+    plan = _plan(planner, catalog, "read the text on this receipt and then translate it into german", [photo])
+    assert _tools(plan) == ["extract_text", "translate"]
+    assert plan.steps[1].args["text"] == "$extract_text"
+
+
+def test_a_missing_input_is_made_from_the_file_given(planner, catalog, recording):
+    # nothing was said about transcribing: summarising needs text, the user gave speech
+    plan = _plan(planner, catalog, "give me the gist of this interview in a few lines", [recording])
+    assert _tools(plan) == ["speech_to_text", "summarize"]
+    assert plan.steps[1].args["text"] == "$speech_to_text"
+    assert "summarize needs text" in plan.why["speech_to_text"]
+
+
+def test_a_long_chatty_request_keeps_its_steps(planner, catalog, recording):
+    request = (
+        "So I recorded an interview on my phone yesterday and honestly the street noise is awful. "
+        "Could you clean the noise out first, then write down what was said, and after that turn "
+        "the transcript into a little video for our channel? Thanks a lot!"
+    )
+    plan = _plan(planner, catalog, request, [recording])
+    assert _tools(plan) == ["denoise", "speech_to_text", "text_to_video"]
+    assert plan.steps[1].args["audio"] == "$denoise"
+    assert plan.steps[2].args["text"] == "$speech_to_text"
+
+
+def test_nothing_in_the_catalog_fits(planner, catalog):
+    plan = _plan(planner, catalog, "book me a table for two at an italian place tonight")
+    assert plan.steps == []
+    assert "can't" in plan.reply
+
+
+def test_a_required_value_nobody_gave_is_asked_for(planner, catalog):
+    plan = _plan(planner, catalog, "how is the weather looking")
+    assert _tools(plan) == ["current_weather"]
+    assert plan.steps[0].args["city"] == "{{city}}"
+    assert "city" in plan.reply
+
+
+def test_hundreds_of_tools_still_plan(planner, catalog, photo):
+    """Three hundred look-alike tools around the real ones: the right ones are still found."""
+    fillers = [
+        make_tool(f"lookup_{topic}_{i}", f"Look up facts about {topic} number {i}.", [("query", str, "what to look up", True)], Json)
+        for i in range(60)
+        for topic in ("recipes", "stocks", "flights", "football", "museums")
+    ]  # fmt: skip
+    big = Registry([*catalog, *fillers])
+    plan = _plan(planner, big, "read the text on this receipt and then translate it into german", [photo])
+    assert _tools(plan) == ["extract_text", "translate"]
+
+
+def test_empty_descriptions_and_untyped_text_do_not_break_planning(planner, tmp_path):
+    vague = make_tool("do_thing", "", [("x", str, "", True)], Json)
+    other = make_tool("other_thing", "Do the other thing.", [("value", str, "", True)], Json)
+    plan = planner.plan("please do the thing with 'abc'", [], Registry([vague, other]))
+    assert plan.reply is not None or plan.steps  # a plan or a reply, never a traceback

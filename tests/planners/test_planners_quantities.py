@@ -1,0 +1,96 @@
+"""Reading what a request says beyond its tools: words to speak without quotes, how many
+results it wants, and whether it is English. Pure text rules: no model is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.planners._language import looks_english
+from agent.planners._quantities import read_quantity
+from agent.planners._request import read_request
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "variants"),
+    [
+        ("two takes of 'order now' one happy and one calm", 2, ["happy", "calm"]),
+        ("render the MIDI file twice: once piano, once strings", 2, ["piano", "strings"]),
+        ("3 different 15s jingles, same vibe", 3, []),
+        ("gimme 4 gesture variations for this VO", 4, []),
+        ("I need 2 songs for the intro", 2, []),
+        ("say no three times", 3, []),
+        # counts that ask for one result
+        ("vocals up like 4 dB on this mix", 1, []),
+        ("the restaurant has 74 employees", 1, []),
+        ("mix these 3 songs", 1, []),
+        ("make it twice as fast", 1, []),
+        ("a 45 sec chill bed at 80 bpm", 1, []),
+        ("someone once said one thing", 1, []),
+    ],
+)
+def test_quantities(text, count, variants):
+    quantity = read_quantity(text)
+    assert (quantity.count, quantity.variants) == (count, variants)
+
+
+def test_each_asks_for_one_result_per_file():
+    assert read_quantity("make each one say hello").per_file
+    assert not read_quantity("make it say hello").per_file
+
+
+@pytest.mark.parametrize(
+    ("request_text", "spoken"),
+    [
+        ("make this photo of grandma say happy birthday Lucy, we love you", "happy birthday Lucy, we love you"),
+        ("robot voice pls: system failure. rebooting in five seconds", "system failure. rebooting in five seconds"),
+        ("talking head from avatar.png: thanks for subscribing! make it excited", "thanks for subscribing!"),
+        ("mascot.png shouting LET'S GO over it", "LET'S GO"),
+    ],
+)
+def test_words_to_speak_need_no_quotes(request_text, spoken):
+    files = [Path("avatar.png"), Path("mascot.png")]
+    parsed = read_request(request_text, files, dict.fromkeys(files, "Image"))
+    assert parsed.quotes == [spoken]
+
+
+@pytest.mark.parametrize(
+    "request_text", ["what does the speaker say in this audio", "I'd say this is fine", "say it again"]
+)
+def test_saying_is_not_always_a_line_to_speak(request_text):
+    assert read_request(request_text, [], {}).quotes == []
+
+
+def test_a_quoted_file_name_is_the_file_not_words():
+    files = [Path("example.jpg")]
+    parsed = read_request("I have this image 'example.jpg', classify it", files, {files[0]: "Image"})
+    assert parsed.quotes == []
+    assert parsed.clauses[0].files == files
+
+
+def test_an_enumeration_stays_in_one_clause():
+    clauses = read_request("two takes of 'hi' — one happy, one calm", [], {}).clauses
+    assert len(clauses) == 1 and clauses[0].quantity.variants == ["happy", "calm"]
+
+
+def test_clauses_know_whether_they_ask_or_only_tell():
+    first, second = read_request("I have an image of my cat. Could you tell me what is in it?", [], {}).clauses
+    assert (first.tells, first.asks) == (True, False)
+    assert second.asks
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("make my portrait say hola amigos with soft piano", True),
+        ("lofi beats chill vibes", True),
+        ("Haz que mi foto diga hola con música de piano suave", False),
+        ("Fais parler ma photo avec une musique douce", False),
+        ("Mach, dass mein Foto hallo sagt", False),
+        ("让我的照片说你好", False),
+        ("сделай так чтобы фото говорило привет", False),
+    ],
+)
+def test_english_or_not(text, english):
+    assert looks_english(text) is english

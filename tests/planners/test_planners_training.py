@@ -1,0 +1,132 @@
+"""Public tool-use data read as tools and cases, and the training command end to end on a
+tiny data set of each format (the real data sets are arguments, never fetched)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.planners._corpora import held_out, load_corpus, make_tool, snake_name
+from agent.planners._relevance import FEATURES, NONE_FEATURES, Relevance
+from tools import Image, Text
+
+_SEAL_TOOLS = [
+    {"api_name": "createPlaylist", "api_description": "Create a new music playlist", "parameters":
+     {"playlist_name": {"type": "str", "description": "name of the playlist"}}, "required": ["playlist_name"],
+     "responses": {"playlist_id": {"type": "str", "description": "id of the new playlist"}}},
+    {"api_name": "addTrackToPlaylist", "api_description": "Add a track to a playlist", "parameters":
+     {"playlist_id": {"type": "str", "description": "the playlist"}, "track_id": {"type": "int", "description": "the track"}},
+     "required": ["playlist_id", "track_id"], "responses": {"status": {"type": "str", "description": "done or not"}}},
+    {"api_name": "getWeather", "api_description": "Get the weather forecast of a city", "parameters":
+     {"city": {"type": "str", "description": "the city"}}, "required": ["city"],
+     "responses": {"forecast": {"type": "str", "description": "the forecast"}}},
+]  # fmt: skip
+_SEAL_CASES = [
+    {"id": "dev-easy-0", "query": "What's the weather in Paris?",
+     "calling": [{"api": "getWeather", "parameters": {"city": "Paris"}, "responses": ["API_call_0"]}]},
+    {"id": "dev-difficult-1", "query": "Create a playlist called 'Road Trip'. Then add track 7 to it.",
+     "calling": [{"api": "createPlaylist", "parameters": {"playlist_name": "Road Trip"}, "responses": ["API_call_0"]},
+                 {"api": "addTrackToPlaylist", "parameters": {"playlist_id": "API_call_0", "track_id": 7},
+                  "responses": ["API_call_1"]}]},
+    {"id": "dev-easy-2", "query": "Make me a playlist named 'Focus'.",
+     "calling": [{"api": "createPlaylist", "parameters": {"playlist_name": "Focus"}, "responses": ["API_call_0"]}]},
+    {"id": "dev-easy-3", "query": "Will it rain in Oslo tomorrow?",
+     "calling": [{"api": "getWeather", "parameters": {"city": "Oslo"}, "responses": ["API_call_0"]}]},
+]  # fmt: skip
+
+
+def _lines(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def seal(tmp_path: Path) -> Path:
+    folder = tmp_path / "Seal-Tools_Dataset"
+    folder.mkdir()
+    _lines(folder / "tool.jsonl", _SEAL_TOOLS)
+    return _lines(folder / "dev.jsonl", _SEAL_CASES)
+
+
+@pytest.fixture
+def taskbench(tmp_path: Path) -> Path:
+    folder = tmp_path / "data_huggingface"
+    folder.mkdir()
+    nodes = [
+        {"id": "Image Classification", "desc": "Image classification is the task of assigning a label to an "
+         "image. It is useful for sorting photos.", "input-type": ["image"], "output-type": ["text"]},
+        {"id": "Text-to-Speech", "desc": "Text-to-speech turns text into natural speech.", "input-type": ["text"],
+         "output-type": ["audio"]},
+    ]  # fmt: skip
+    (folder / "tool_desc.json").write_text(json.dumps({"nodes": nodes}))
+    rows = [
+        {"id": str(1000 + i), "type": "chain", "instruction": f"Classify 'example.jpg' and read the label aloud ({i}).",
+         "task_nodes": [{"task": "Image Classification", "arguments": ["example.jpg"]},
+                        {"task": "Text-to-Speech", "arguments": ["<node-0>"]}],
+         "task_links": [{"source": "Image Classification", "target": "Text-to-Speech"}]}
+        for i in range(10)
+    ]  # fmt: skip
+    _lines(folder / "records.jsonl", rows)
+    return folder
+
+
+def test_seal_tools_become_sdk_tools_with_typed_results(seal):
+    corpus = load_corpus(seal)
+    spec = corpus.specs["add_track_to_playlist"]
+    assert spec.params["track_id"].annotation is int and spec.params["playlist_id"].required
+    assert set(corpus.specs["create_playlist"].outputs) == {"playlist_id"}
+    nested = next(c for c in corpus.cases if len(c.tools) == 2)
+    assert nested.tools == ["create_playlist", "add_track_to_playlist"]
+    assert nested.edges == [("create_playlist", "add_track_to_playlist")]
+
+
+def test_taskbench_tools_take_and_give_artifacts_and_a_share_is_held_out(taskbench):
+    corpus = load_corpus(taskbench)
+    classify = corpus.specs["image_classification"]
+    assert classify.params["image"].annotation is Image and classify.returns is Text
+    assert classify.summary == "Image classification is the task of assigning a label to an image."
+    assert classify.description == "It is useful for sorting photos."
+    case = corpus.cases[0]
+    assert case.files == ["example.jpg"] and case.edges == [("image_classification", "text_to_speech")]
+    kept = [held_out(c) for c in corpus.cases]
+    assert any(kept) and not all(kept)  # some scored, some left for training
+
+
+def test_tools_from_descriptions_are_valid_sdk_tools():
+    spec = make_tool(snake_name("getFilmDetails"), "Retrieve details of a film. More words.", [("from", str, "", True)], Text)
+    assert spec.name == "get_film_details"
+    assert list(spec.params) == ["from_"]  # a Python keyword is renamed, not refused
+    assert spec.summary == "Retrieve details of a film."
+
+
+@pytest.mark.slow  # embeds the tiny data sets with MiniLM and trains for an epoch with torch
+def test_the_training_command_writes_weights_the_planner_loads(seal, taskbench, tmp_path):
+    out = tmp_path / "relevance.npz"
+    env = {**os.environ, "TROUPE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.planners.train", str(seal), str(taskbench), "--out", str(out), "--epochs", "2"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "epoch  2" in done.stdout and "wrote" in done.stdout
+    model = Relevance.load(out)
+    assert model.projection.shape == (384, 384)
+    assert model.weights.shape == (len(FEATURES),) and model.none_weights.shape == (len(NONE_FEATURES),)
+    assert not np.allclose(model.projection, np.eye(384))  # it learnt something
+    assert [d["corpus"] for d in model.meta["data"]] == ["seal-dev", "taskbench-huggingface"]
+    assert model.meta["command"].startswith("python -m agent.planners.train")
+
+    from agent.planners.offline import OfflinePlanner
+
+    planned = subprocess.run(
+        [sys.executable, "-c", "from agent.planners._relevance import relevance; print(relevance().meta['trained'])"],
+        capture_output=True, text=True, env={**env, "TROUPE_PLANNER_WEIGHTS": str(out)}, timeout=120,
+    )  # fmt: skip
+    assert planned.stdout.strip() == "True"
+    assert OfflinePlanner  # the planner module imports without the training stack
