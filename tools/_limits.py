@@ -26,7 +26,7 @@ from ._artifacts import Artifact, Audio, Image, Text, Video, map_artifacts
 from ._probe import measure_duration, probe_audio, probe_image
 from .errors import BadInput
 
-__all__ = ["READING_CHARS_PER_S", "Limits", "format_duration", "input_seconds"]
+__all__ = ["READING_CHARS_PER_S", "Limits", "LocalPath", "format_duration", "input_seconds"]
 
 #: Text counts as the time it takes to read aloud: about 15 characters a second.
 READING_CHARS_PER_S = 15.0
@@ -141,6 +141,19 @@ class Limits:
         return artifact.model_copy(
             update={"duration_s": duration, "sample_rate": info.sample_rate, "channels": info.channels}
         )
+
+
+@dataclass(frozen=True)
+class LocalPath:
+    """Marks a text parameter whose value is a path on the machine running the tool (a model
+    checkpoint, say)::
+
+        checkpoint: Annotated[str, LocalPath()] | None = None
+
+    Such a value reads a file just as an ``@`` reference does, so it is judged the same way: a
+    plan confined to some files (a web session's, a planner's) may set it only to a path inside
+    them, written as text (not ``@`` or ``$``), and the tool receives that path resolved.
+    """
 
 
 def format_duration(seconds: float | None) -> str:
