@@ -31,7 +31,7 @@ from tools import (
     iter_artifacts,
     type_name,
 )
-from tools._limits import LocalPath
+from tools._limits import LocalPath, max_chars
 from tools._spec import short_repr
 from tools._types import artifact_types, is_list, length_bounds, list_item, metadata_of
 from tools.errors import did_you_mean
@@ -293,6 +293,8 @@ class _Validator:
             self.issue(f"argument {name!r} wants {type_name(want)}, but {ref} holds {artifact.noun}")
             return artifact
         try:  # the tool's limits, from the file's header: refused before anything runs
+            if isinstance(artifact, Text) and Text not in artifact_types(want):  # read into text
+                artifact.read(max_chars=max_chars(want))
             return self.spec.check_input(name, artifact)
         except BadInput as e:
             self.issue(f"argument {name!r}: {e}")
@@ -327,7 +329,7 @@ def _fit(value: Any, want: Any) -> Any:
         return [_fit(v, list_item(want)) for v in items]
     kinds = artifact_types(want)
     if isinstance(value, Text) and Text not in kinds:
-        return value.read()
+        return value.read(max_chars=max_chars(want))
     if isinstance(value, Json) and not kinds:
         return value.load()
     return value
