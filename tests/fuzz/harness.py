@@ -24,6 +24,7 @@ import os
 import random
 import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class Case:
         request: for ``troupe run --planner openai``: the request; ``plan`` is then what the
             LLM answers (the test serves it).
         web: run in a web session (in this process) instead of the CLI.
+        interrupt: press Ctrl-C (SIGINT) once a step is running: the run must end cancelled
+            (exit 130), or finished if it was quicker than the key.
         expect: ``"finished"`` or ``"refused"`` when only one of them is right.
     """
 
@@ -65,6 +68,7 @@ class Case:
     sets: tuple[str, ...] = ()
     request: str | None = None
     web: bool = False
+    interrupt: bool = False
     expect: str | None = None
 
     def __str__(self) -> str:
@@ -142,28 +146,53 @@ def _in_cli(case: Case, root: Path, inputs: Path, given: list[Path], plan: Path 
     home = root / "home"
     full_env = troupe_env(TROUPE_HOME=str(home), TROUPE_FUZZ_MARK=marker, **env)
     try:
-        done = subprocess.run(
-            troupe_cmd(*args, "--out", str(out), "--json"), cwd=inputs, env=full_env,
-            capture_output=True, timeout=TIMEOUT_S,
-        )  # fmt: skip
+        code, stdout, stderr = _run(troupe_cmd(*args, "--out", str(out), "--json"), inputs, full_env, out,
+                                    case.interrupt)  # fmt: skip
     finally:
         left = processes_marked(marker)
         for line in left:  # a failed case leaves nothing behind on the test machine either
             with contextlib.suppress(OSError):
                 os.kill(int(line.split()[0]), signal.SIGKILL)
-    stdout = done.stdout.decode("utf-8", "backslashreplace")
-    stderr = done.stderr.decode("utf-8", "backslashreplace")
-    where = f"{case}: exit {done.returncode}\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    where = f"{case}: exit {code}\n{stdout[-3000:]}\n{stderr[-3000:]}"
     assert not left, f"{case}: processes left running: {left}"
-    assert done.returncode in (0, 2), where
     assert "Traceback" not in stderr, where
+    if case.interrupt and code == 130:
+        assert stderr.strip() == "troupe: interrupted", where
+        return Outcome(130, error=stderr.strip(), output=stderr, manifest=_manifest(out))
+    assert code in (0, 2), where
     if not stdout.strip():  # refused before anything ran: one line (or one line an issue), no run
         first, *issues = stderr.strip().splitlines() or [""]
-        assert done.returncode == 2 and first.startswith("troupe: error: "), where
+        assert code == 2 and first.startswith("troupe: error: "), where
         assert all(line.startswith("  - ") for line in issues) and (not issues or first.endswith(":")), where
         return Outcome(2, error=stderr.strip(), output=stderr)
     result = json.loads(stdout)
-    return Outcome(done.returncode, result=result, output=stdout + stderr, manifest=_manifest(out))
+    return Outcome(code, result=result, output=stdout + stderr, manifest=_manifest(out))
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], out: Path, interrupt: bool) -> tuple[int, str, str]:
+    """Run the CLI to its end; with ``interrupt``, send SIGINT once its run has a step running."""
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        if interrupt:
+            while proc.poll() is None and not _a_step_runs(out):
+                time.sleep(0.02)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        try:
+            stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+    text = (part.decode("utf-8", "backslashreplace") for part in (stdout, stderr))
+    return proc.returncode, *text
+
+
+def _a_step_runs(run_dir: Path) -> bool:
+    try:
+        steps = _manifest(run_dir)["steps"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return any(step.get("status") == "running" for step in steps.values())
 
 
 def _in_web_session(case: Case, root: Path, given: list[Path], plan: Path | None, agent: Any) -> Outcome:
@@ -194,15 +223,16 @@ def _in_web_session(case: Case, root: Path, given: list[Path], plan: Path | None
 
 
 def _check_run_dir(case: Case, outcome: Outcome, out: Path) -> None:
-    if outcome.result is None:
+    manifest = outcome.manifest
+    if manifest is None:
         assert not out.exists(), f"{case}: refused before running, yet {out} was made"
         return
-    for step in outcome.result["steps"]:
+    for step in outcome.result["steps"] if outcome.result else ():
         error = step.get("error") or ""
         assert "\n" not in error and "Traceback" not in error, f"{case}: step {step['id']}: {error}"
-        assert (step["status"] == "finished") or outcome.refused, f"{case}: {step}"
-    manifest = outcome.manifest
-    assert manifest["status"] in ("finished", "failed", "cancelled"), f"{case}: run {manifest['status']}"
+        assert step["status"] in ("finished", "cached") or outcome.refused, f"{case}: {step}"
+    ends = ("cancelled",) if outcome.code == 130 else ("finished", "failed", "cancelled")
+    assert manifest["status"] in ends, f"{case}: run {manifest['status']}"
     steps = manifest["steps"]
     for sid, step in steps.items():
         assert step["status"] in FINAL_STATUSES, f"{case}: step {sid} left {step['status']}"

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.badmedia import BAD_AUDIO, BAD_IMAGES, BAD_MIDI, BAD_TEXT_FILES, GOOD_AUDIO, good_portrait
+from tests.fuzz.badmedia import (
+    BAD_AUDIO,
+    BAD_IMAGES,
+    BAD_MIDI,
+    BAD_TEXT_FILES,
+    GOOD_AUDIO,
+    good_portrait,
+    midi,
+    note,
+    speech_like,
+    track,
+)
 from tests.fuzz.harness import Case, check, sample
 
 pytestmark = pytest.mark.fuzz
@@ -86,4 +97,32 @@ ALL = [
 
 @pytest.mark.parametrize("case", sample(ALL, 24, group=_file), ids=str)
 def test_a_bad_file_is_refused_or_used_and_nothing_is_left_behind(case, tmp_path):
+    check(case, tmp_path)
+
+
+# -- long, good input, and Ctrl-C while a step runs ---------------------------------------
+LONG = {
+    "long.wav": lambda p: speech_like(p, seconds=600, rate=8000),
+    "long.mid": lambda p: midi(p, track(*[note(48 + i % 24, 480) for i in range(3000)])),  # 25 min
+}
+PROSE = "The quick brown fox jumps over the lazy dog, and then it rests for a while. " * 250
+LONG_USES = {
+    **{tool: {k: _fill(v, "long.wav") for k, v in args.items()} for tool, args in AUDIO_USES.items()},
+    "midi_to_audio": {"midi": "@long.mid"},
+    "text_to_speech": {"text": PROSE},
+    "music_generate": {"description": "an epic orchestral theme", "duration": 600},
+}
+INTERRUPTED = [
+    Case(
+        f"interrupt->{tool}",
+        plan={"steps": [{"id": "step", "tool": tool, "args": args}]},
+        files={n: m for n, m in {**LONG, **HELPERS}.items() if f"@{n}" in str(args)},
+        interrupt=True,
+    )
+    for tool, args in LONG_USES.items()
+]
+
+
+@pytest.mark.parametrize("case", sample(INTERRUPTED, 2), ids=str)
+def test_a_long_run_stopped_with_ctrl_c_leaves_nothing_behind(case, tmp_path):
     check(case, tmp_path)
