@@ -2,7 +2,9 @@
 
 Validation happens before anything runs and reports every problem at once, each naming
 its step: unknown tool or argument, missing argument, wrong literal, dangling reference,
-type mismatch, missing file, a file whose content is not the declared type, a cycle.
+type mismatch, missing file, a file whose content is not the declared type, a cycle; and,
+for a confined plan, a file or a path argument (:class:`~tools.LocalPath`) outside what it
+may read.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from tools import (
     iter_artifacts,
     type_name,
 )
+from tools._limits import LocalPath, max_chars
 from tools._spec import short_repr
-from tools._types import artifact_types, is_list, length_bounds, list_item
+from tools._types import artifact_types, is_list, length_bounds, list_item, metadata_of
 from tools.errors import did_you_mean
 
 from ._files import FileOutside, UserFiles
@@ -164,11 +167,25 @@ class _Validator:
         for param in spec.params.values():
             if param.required and param.name not in parsed:
                 self.issue(f"{spec.name} needs argument {param.name!r} ({param.description})")
-        return {
-            name: self.bind(value, spec.params[name].annotation, name)
-            for name, value in parsed.items()
-            if name in spec.params
-        }
+        bound = {}
+        for name, value in parsed.items():
+            if name in spec.params:
+                want = spec.params[name].annotation
+                path = self.files.confined and value is not None and metadata_of(want, LocalPath)
+                bound[name] = self.bind_path(value, name) if path else self.bind(value, want, name)
+        return bound
+
+    def bind_path(self, value: Any, name: str) -> str | None:
+        """A path on this machine in a confined plan: text, judged like an ``@`` reference."""
+        if not isinstance(value, str):  # a reference would smuggle in a path read from a file
+            shown = value if isinstance(value, (FileRef, StepRef)) else short_repr(value)
+            self.issue(f"argument {name!r} is a path on this machine: write it as text, not {shown}")
+            return None
+        try:
+            return str(self.files.lookup(value))
+        except FileOutside as e:
+            self.issue(f"argument {name!r} is a path on this machine: {e}")
+            return None
 
     def bind(self, value: Any, want: Any, name: str) -> Any:
         if isinstance(value, StepRef):
@@ -276,6 +293,8 @@ class _Validator:
             self.issue(f"argument {name!r} wants {type_name(want)}, but {ref} holds {artifact.noun}")
             return artifact
         try:  # the tool's limits, from the file's header: refused before anything runs
+            if isinstance(artifact, Text) and Text not in artifact_types(want):  # read into text
+                artifact.read(max_chars=max_chars(want))
             return self.spec.check_input(name, artifact)
         except BadInput as e:
             self.issue(f"argument {name!r}: {e}")
@@ -310,7 +329,7 @@ def _fit(value: Any, want: Any) -> Any:
         return [_fit(v, list_item(want)) for v in items]
     kinds = artifact_types(want)
     if isinstance(value, Text) and Text not in kinds:
-        return value.read()
+        return value.read(max_chars=max_chars(want))
     if isinstance(value, Json) and not kinds:
         return value.load()
     return value

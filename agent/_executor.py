@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import Artifact, Cancelled, ToolRetry, TroupeError, file_sha256, map_artifacts, to_plain
+from tools._text import one_line
 
 from ._binding import ValidatedPlan, resolve_args
 from ._cache import Cache
@@ -376,5 +377,5 @@ class _Coordinator:
 def describe(error: BaseException) -> str:
     """One line for a person: our own errors as they are, others with their type."""
     if isinstance(error, (TroupeError, TimeoutError)) and not isinstance(error, Cancelled):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+        return one_line(str(error))
+    return one_line(f"{type(error).__name__}: {error}")

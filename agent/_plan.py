@@ -27,6 +27,9 @@ _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$"
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 #: How deeply an argument value may nest lists and mappings; no tool needs more.
 MAX_DEPTH = 32
+#: How many values (texts, numbers, list items, mapping entries) a plan may hold in all.
+#: No plan needs near as many; a YAML alias bomb ("billion laughs") would expand to 9⁹.
+MAX_VALUES = 100_000
 
 
 class PlanFormatError(TroupeError):
@@ -124,6 +127,21 @@ def clean_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         return {clean_value(k, depth + 1): clean_value(v, depth + 1) for k, v in value.items()}
     return value
+
+
+def _count_values(data: Any, limit: int) -> int:
+    """How many values ``data`` holds as a plan would read it, aliases expanded; the count
+    stops soon after ``limit``, so an alias bomb costs no more than a plan of that size."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            stack.extend(value.values())
+            count += len(value)  # the keys
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
 
 
 class Step(BaseModel):
@@ -270,6 +288,11 @@ class Plan(BaseModel):
             data = {"steps": data}
         if not isinstance(data, dict):
             raise PlanFormatError(f"{source}: a plan is a mapping with 'steps', got {type(data).__name__}")
+        if _count_values(data, MAX_VALUES) > MAX_VALUES:
+            raise PlanFormatError(
+                f"{source} holds more than {MAX_VALUES:,} values (a YAML alias counts each time it is "
+                "used); a plan needs far fewer — write it out"
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as e:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tools._text import one_line
 from tools.errors import TroupeError
 
 __all__ = ["PlanError", "PlanIssue", "PlanningError", "RunCancelled"]
@@ -17,7 +18,8 @@ class PlanIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"step {self.step!r}: {self.message}" if self.step else self.message
+        message = one_line(self.message)  # one issue, one line, whatever the plan held
+        return f"step {self.step!r}: {message}" if self.step else message
 
 
 class PlanError(TroupeError):

@@ -41,6 +41,18 @@ def wav_bytes(path: Path, rate: int, channels: int, data: bytes, data_size: int 
     return path
 
 
+def float_wav(path: Path, values: list[float], rate: int = 16000) -> Path:
+    """A one-second 32-bit float WAV (format tag 3) holding ``values`` over and over: NaN and
+    infinity are valid bit patterns there, and no header says they are inside."""
+    data = np.resize(np.array(values, "<f4"), rate).tobytes()
+    fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
 def flac_claiming(path: Path, hours: float) -> Path:
     """A one-second FLAC whose STREAMINFO says it lasts ``hours``."""
     subprocess.run(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from agent import Plan, PlanError, UserFiles, validate_plan
-from tests.badfiles import png_claiming, wav_bytes
+from tests.badfiles import float_wav, png_claiming, wav_bytes
 from tools import Audio, BadInput, ToolContext, default_registry
 from tools._media import write_wav
 from tools.face._portrait import read_rgb
@@ -97,3 +97,13 @@ def test_ffmpeg_failures_read_as_one_line(tmp_path):
         "song.wav could not be read as audio (Invalid data found when processing input) "
         "— give a wav, mp3, flac or ogg file"
     )
+
+
+def test_samples_that_are_not_numbers_are_refused_before_any_work(tmp_path):
+    nan = Audio(path=float_wav(tmp_path / "nan.wav", [float("nan"), float("inf"), 0.5]))
+    for tool in ("speech_emotion", "co_speech_gesture", "music_analyze", "transcribe"):
+        message = one_line_refusal(tool, {"audio": nan}, tmp_path)
+        assert message == (
+            "nan.wav holds samples that are not numbers (NaN or infinity) — the file is damaged: "
+            "re-export it as 16-bit WAV or FLAC"
+        ), tool

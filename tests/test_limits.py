@@ -6,6 +6,9 @@ Every file here is small: a header that lies about its size costs a few bytes, n
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import pytest
@@ -175,3 +178,18 @@ def test_decoding_whole_files_refuses_by_the_header_first(tmp_path):
 
     with pytest.raises(BadInput, match=r"long\.flac lasts 3 h; at most 1 min is read at once"):
         load_audio(flac_claiming(tmp_path / "long.flac", hours=3), max_s=60)  # its 1 s is never decoded
+
+
+def test_the_security_page_shows_every_tools_limits_as_the_registry_states_them():
+    root = Path(__file__).resolve().parents[1]
+    script = root / "benchmarks" / "tool_limits.py"
+    printed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
+    assert (
+        "| `co_speech_gesture`<br>time: 120 s + 2 s per s of input | `audio` | Audio | 0.1 s to 30 min"
+        in printed
+    )
+    assert "a path on the server: confined plans only inside their files" in printed  # checkpoint
+    page = (root / "docs" / "security.md").read_text(encoding="utf-8")
+    assert printed.strip() in page, (
+        "a tool's limits changed: paste `python benchmarks/tool_limits.py` into docs/security.md"
+    )

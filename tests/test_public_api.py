@@ -11,7 +11,7 @@ import tools
 
 def test_tools_exports():
     assert sorted(tools.__all__) == sorted(
-        ["tool", "ToolSpec", "Param", "ToolContext", "ProgressCallback", "Limits", "get_spec",
+        ["tool", "ToolSpec", "Param", "ToolContext", "ProgressCallback", "Limits", "LocalPath", "get_spec",
          "Artifact", "Audio", "Image", "Video", "Midi", "Motion", "Text", "Json", "ARTIFACT_TYPES",
          "artifact_from_file", "iter_artifacts", "map_artifacts", "sniff_kind", "to_plain",
          "Registry", "default_registry", "ENTRY_POINT_GROUP",

@@ -22,7 +22,7 @@ from ._artifacts import (
 )
 from ._context import ProgressCallback, ToolContext
 from ._files import atomic_write_bytes, atomic_write_text, file_sha256
-from ._limits import Limits
+from ._limits import Limits, LocalPath
 from ._registry import ENTRY_POINT_GROUP, Registry, default_registry
 from ._sniff import sniff_kind
 from ._spec import Param, ToolSpec, get_spec, tool
@@ -46,6 +46,7 @@ __all__ = [
     "ToolContext",
     "ProgressCallback",
     "Limits",
+    "LocalPath",
     "get_spec",
     # artifacts
     "Artifact",

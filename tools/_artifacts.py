@@ -139,9 +139,36 @@ class Text(Artifact):
         """Write ``text`` to ``name`` in the tool's output directory and return the artifact."""
         return cls(path=atomic_write_text(ctx.output_path(name), text), meta=meta)
 
-    def read(self) -> str:
-        """The whole text."""
-        return self.path.read_text(encoding="utf-8")
+    def read(self, max_chars: int | None = None) -> str:
+        """The whole text.
+
+        Args:
+            max_chars: refuse a text longer than this many characters, reading no more of
+                the file than such a text could take (4 bytes a character): a file of
+                gigabytes costs kilobytes of memory to refuse.
+
+        Raises:
+            BadInput: the text is longer than ``max_chars``, or is not UTF-8.
+        """
+        with open(self.path, "rb") as f:
+            data = f.read() if max_chars is None else f.read(4 * max_chars + 1)
+        if max_chars is not None and len(data) > 4 * max_chars:
+            raise self._too_long(max_chars)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BadInput(
+                f"{self.path.name} is not UTF-8 text (byte {e.start + 1:,} cannot be read) — save it as UTF-8"
+            ) from None
+        if max_chars is not None and len(text) > max_chars:
+            raise self._too_long(max_chars)
+        return text
+
+    def _too_long(self, max_chars: int) -> BadInput:
+        return BadInput(
+            f"{self.path.name} holds more than {max_chars:,} characters of text; at most {max_chars:,} "
+            "are accepted — shorten it or split it"
+        )
 
 
 class Json(Artifact):

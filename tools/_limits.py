@@ -9,7 +9,9 @@ its schema and its card::
 Before the tool runs (at plan validation for the user's files, and again when the tool is
 invoked) each such argument is probed — the header only, never the whole file — and refused
 with a one-line reason when it is out of bounds. Plain values use pydantic constraints
-(``Annotated[int, Field(ge=0)]``, ``Field(max_length=16)`` on lists).
+(``Annotated[int, Field(ge=0)]``, ``Field(max_length=16)`` on lists); a text file given for a
+text parameter is refused past the parameter's ``max_length`` (or :data:`MAX_TEXT_CHARS`)
+having read no more of it than that.
 
 A tool's default time limit is ``timeout_s`` plus ``timeout_per_input_s`` for every second of
 input (see :func:`input_seconds`); a plan's explicit ``timeout_s`` wins.
@@ -24,12 +26,23 @@ from typing import Any
 
 from ._artifacts import Artifact, Audio, Image, Text, Video, map_artifacts
 from ._probe import measure_duration, probe_audio, probe_image
+from ._types import length_bounds
 from .errors import BadInput
 
-__all__ = ["READING_CHARS_PER_S", "Limits", "format_duration", "input_seconds"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "READING_CHARS_PER_S",
+    "Limits",
+    "LocalPath",
+    "format_duration",
+    "input_seconds",
+    "max_chars",
+]
 
 #: Text counts as the time it takes to read aloud: about 15 characters a second.
 READING_CHARS_PER_S = 15.0
+#: The longest text read from a file into a text parameter that states no ``max_length``.
+MAX_TEXT_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,25 @@ class Limits:
         return artifact.model_copy(
             update={"duration_s": duration, "sample_rate": info.sample_rate, "channels": info.channels}
         )
+
+
+@dataclass(frozen=True)
+class LocalPath:
+    """Marks a text parameter whose value is a path on the machine running the tool (a model
+    checkpoint, say)::
+
+        checkpoint: Annotated[str, LocalPath()] | None = None
+
+    Such a value reads a file just as an ``@`` reference does, so it is judged the same way: a
+    plan confined to some files (a web session's, a planner's) may set it only to a path inside
+    them, written as text (not ``@`` or ``$``), and the tool receives that path resolved.
+    """
+
+
+def max_chars(annotation: Any) -> int:
+    """How many characters a text parameter takes: its ``max_length`` (``Field(max_length=…)``),
+    else :data:`MAX_TEXT_CHARS`. A text file given for it is refused past this, unread."""
+    return length_bounds(annotation)[1] or MAX_TEXT_CHARS
 
 
 def format_duration(seconds: float | None) -> str:

@@ -89,7 +89,8 @@ def load_audio(
             :func:`iter_audio_blocks` to stream longer ones.
 
     Raises:
-        BadInput: the file cannot be decoded as audio, or holds no samples.
+        BadInput: the file cannot be decoded as audio, holds no samples, or holds samples
+            that are not numbers (NaN, infinity).
     """
     path = Path(path)
     limit_s = MAX_IN_MEMORY_S if max_s is None else max_s
@@ -108,11 +109,22 @@ def load_audio(
     y = np.frombuffer(out, dtype=np.float32) if mono else _read_au(out)
     if y.size == 0:
         raise BadInput(f"{path.name} holds no audio samples — give a non-empty recording")
+    _check_finite(path, y)
     if len(y) / sr > limit_s:
         raise _too_long(path, len(y) / sr, limit_s)
     if not mono and y.shape[1] == 1:
         y = np.repeat(y, 2, axis=1)
     return y
+
+
+def _check_finite(path: Path, y: np.ndarray) -> None:
+    """Refuse samples that are not numbers: a float file holding NaN or infinity is damaged,
+    and every measure taken of it (level, pitch, loudness) would be meaningless."""
+    if not np.isfinite(y).all():
+        raise BadInput(
+            f"{path.name} holds samples that are not numbers (NaN or infinity) — the file is damaged: "
+            "re-export it as 16-bit WAV or FLAC"
+        )
 
 
 def _too_long(path: Path, seconds: float, limit_s: float) -> BadInput:
@@ -129,7 +141,7 @@ def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) 
     cancellation point: a cancelled step stops here and its ffmpeg is killed.
 
     Raises:
-        BadInput: the file cannot be decoded as audio.
+        BadInput: the file cannot be decoded as audio, or holds samples that are not numbers.
         Cancelled: the running tool's step was cancelled.
     """
     path = Path(path)
@@ -141,7 +153,9 @@ def iter_audio_blocks(path: str | Path, sr: int = 16000, block_s: float = 30.0) 
             while chunk := proc.stdout.read(block_bytes):
                 check_cancelled()
                 got_any = True
-                yield np.frombuffer(chunk[: len(chunk) - len(chunk) % 4], dtype=np.float32)
+                block = np.frombuffer(chunk[: len(chunk) - len(chunk) % 4], dtype=np.float32)
+                _check_finite(path, block)
+                yield block
             finished = True
         finally:
             proc.stdout.close()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from ._text import one_line
+
 __all__ = [
     "BadInput",
     "Cancelled",
@@ -25,7 +27,14 @@ __all__ = [
 
 
 class TroupeError(Exception):
-    """Base of every error Troupe raises on purpose; its message is meant for a person."""
+    """Base of every error Troupe raises on purpose; its message is meant for a person.
+
+    The message is one line: whatever it quotes (a file name, a value from a plan) shows its
+    line breaks and control characters as escapes.
+    """
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ToolDefinitionError(TroupeError, TypeError):
@@ -36,6 +45,9 @@ class ToolDefinitionError(TroupeError, TypeError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{qualname} cannot be a tool:\n{lines}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # one problem a line, for the developer of the tool
 
 
 class UnknownToolError(TroupeError, KeyError):

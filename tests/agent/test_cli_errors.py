@@ -66,6 +66,20 @@ def test_a_plan_nested_too_deeply_is_refused(tmp_path, depth):
     assert no_run_left()
 
 
+def test_a_yaml_alias_bomb_in_the_arguments_is_refused_at_once(tmp_path):
+    aliases = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )  # 'i' is 9⁹ strings, written in 10 lines
+    path = tmp_path / "bomb.yaml"
+    path.write_text(aliases + "steps: [{id: s, tool: tone, args: {freq_hz: *i}}]\n")
+    line = one_line_error(troupe("exec", str(path), *TOOLS))
+    assert line == (
+        f"troupe: error: {path} holds more than 100,000 values (a YAML alias counts each time it is "
+        "used); a plan needs far fewer — write it out"
+    )
+    assert no_run_left()
+
+
 def test_out_that_is_a_file_is_refused_and_left_alone(tmp_path):
     target = tmp_path / "notes.txt"
     target.write_text("keep me")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pytest
 
 from agent import Plan, PlanError, UserFiles, validate_plan
 from agent._files import plan_names
-from tools import Audio, Json, Registry, tool
+from tools import Audio, Json, LocalPath, Registry, tool
 from tools._media import write_wav
 
 
@@ -32,7 +33,16 @@ def mix(tracks: list[Audio]) -> Audio:
     """
 
 
-REGISTRY = Registry([count_words, mix])
+@tool
+def load_model(checkpoint: Annotated[str, LocalPath()] | None = None) -> Json:
+    """Load a model.
+
+    Args:
+        checkpoint: a model file on this machine.
+    """
+
+
+REGISTRY = Registry([count_words, mix, load_model])
 
 
 def issues(args: dict, files: UserFiles, tool_name: str = "count_words") -> list[str]:
@@ -165,3 +175,30 @@ def test_symlinked_roots_are_judged_by_their_target(tmp_path, session):
     assert files.lookup("notes.txt") == (session["uploads"] / "notes.txt").resolve()
     with pytest.raises(Exception, match="outside"):
         files.lookup("link.txt")
+
+
+# -- paths in text arguments ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("{secret}", "@{secret} is outside this session's files"),
+        ("../../secret.txt", "@../../secret.txt is outside this session's files"),
+        ("link.txt", "@link.txt is outside this session's files"),
+        ("hf:owner/name", "file @hf:owner/name not found"),
+        ("@notes.txt", "write it as text, not @notes.txt"),  # its content would be the path
+        ("$other", "write it as text, not $other"),
+    ],
+)
+def test_a_confined_plan_names_a_path_argument_only_inside_its_roots(session, value, said):
+    value, said = (v.replace("{secret}", str(session["secret"])) for v in (value, said))
+    [msg] = issues({"checkpoint": value}, confined(session), "load_model")
+    assert msg.startswith(f"step 'x': argument 'checkpoint' is a path on this machine: {said}"), msg
+
+
+def test_a_path_argument_inside_the_roots_reaches_the_tool_resolved_and_an_open_plan_is_left_alone(session):
+    plan = Plan.from_data({"steps": [{"id": "x", "tool": "load_model", "args": {"checkpoint": "notes.txt"}}]})
+    bound = validate_plan(plan, REGISTRY, confined(session)).steps["x"].args
+    assert bound == {"checkpoint": str((session["uploads"] / "notes.txt").resolve())}
+    secret = {"checkpoint": str(session["secret"])}
+    plan = Plan.from_data({"steps": [{"id": "x", "tool": "load_model", "args": secret}]})
+    assert validate_plan(plan, REGISTRY, UserFiles()).steps["x"].args == secret

@@ -72,6 +72,26 @@ def test_seventeen_tracks_are_refused_by_validation(tmp_path):
     assert_refused(out, "argument 'tracks' has 17 items; audio_mix takes at most 16")
 
 
+def test_a_text_file_longer_than_its_argument_takes_is_refused_unread(tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:  # text, then 300 MB of nothing on disk: reading it all took 3.9 GB
+        f.write(b"This is fine, said the file. " * 200)
+        f.truncate(300_000_000)
+    out = exec_plan(tmp_path, [{"id": "s", "tool": "text_sentiment", "args": {"text": "@big.txt"}}], big)
+    assert_refused(out, "big.txt holds more than 100,000 characters of text; at most 100,000 are accepted")
+    out = exec_plan(
+        tmp_path, [{"id": "s", "tool": "text_to_speech", "args": {"text": "hi", "voice": "@big.txt"}}], big
+    )
+    assert_refused(out, "big.txt holds more than 1,000,000 characters")  # a parameter with no max_length
+
+
+def test_a_text_file_that_turns_out_not_to_be_utf8_is_refused(tmp_path):
+    odd = tmp_path / "odd.txt"
+    odd.write_bytes(b"plain words to begin with. " * 200 + "and then latin-1: caf\xe9".encode("latin-1"))
+    out = exec_plan(tmp_path, [{"id": "s", "tool": "text_sentiment", "args": {"text": "@odd.txt"}}], odd)
+    assert_refused(out, "odd.txt is not UTF-8 text (byte 5,422 cannot be read) — save it as UTF-8")
+
+
 def test_the_tools_state_their_limits():
     cards = troupe("tools").stdout
     assert "[limits: 0.1 s to 2 h long, 4–384 kHz, at most 32 channels]" in cards  # transcribe

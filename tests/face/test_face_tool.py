@@ -175,6 +175,19 @@ def test_a_face_too_small_to_animate_is_refused(tmp_path: Path) -> None:
         run(path, wav, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("size", "said"), [((1, 3000), "is only 1×3000 px"), ((130, 3000), "too long and narrow")]
+)
+def test_a_sliver_of_a_picture_is_refused_before_it_is_scaled(tmp_path: Path, size, said) -> None:
+    from PIL import Image as PILImage
+
+    path = tmp_path / "sliver.png"
+    PILImage.new("RGB", size, "gray").save(path)
+    wav = write_wav(tmp_path / "s.wav", np.zeros(SR, np.float32), SR)
+    with pytest.raises(BadInput, match=rf"sliver\.png .*{said}.* — give a portrait"):
+        run(path, wav, tmp_path)
+
+
 def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
     path.write_text("definitely not a picture")

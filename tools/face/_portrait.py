@@ -95,13 +95,19 @@ def load_portrait(path: Path, face_index: int = 0) -> Portrait:
     rgb = read_rgb(path)
     h, w = rgb.shape[:2]
     scale = min(1.0, MAX_SIDE_PX / max(h, w))
-    if scale < 1.0:
-        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    rgb = np.ascontiguousarray(rgb[: rgb.shape[0] // 2 * 2, : rgb.shape[1] // 2 * 2])
-    if min(rgb.shape[:2]) < 2 * MIN_FACE_PX:
+    # Judged before scaling: a sliver (1×40000 px) would scale to no pixels at all.
+    if min(h, w) < 2 * MIN_FACE_PX:
         raise BadInput(
             f"{path.name} is only {w}×{h} px — give a portrait at least {2 * MIN_FACE_PX} px on each side"
         )
+    if min(h, w) * scale < 2 * MIN_FACE_PX:
+        raise BadInput(
+            f"{path.name} is {w}×{h} px, too long and narrow to hold a face — give a portrait at most "
+            f"{MAX_SIDE_PX / (2 * MIN_FACE_PX):.1f} times as long as it is wide"
+        )
+    if scale < 1.0:
+        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    rgb = np.ascontiguousarray(rgb[: rgb.shape[0] // 2 * 2, : rgb.shape[1] // 2 * 2])
 
     boxes = detect_faces(rgb)
     if not boxes:

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from tools import Audio, BadInput, Json, Motion, ToolContext, Video, tool
-from tools._limits import Limits
+from tools._limits import Limits, LocalPath
 from tools._media import write_video
 
 from .bvh import write_bvh
@@ -64,7 +64,7 @@ def co_speech_gesture(
     emotion: Emotion = "neutral",
     text: Annotated[str, Field(max_length=100_000)] | None = None,
     backend: Literal["auto", "prosody", "diffusion"] = "auto",
-    checkpoint: Annotated[str, Field(max_length=4096)] | None = None,
+    checkpoint: Annotated[str, Field(max_length=4096), LocalPath()] | None = None,
     seed: Annotated[int, Field(ge=0)] = 0,
     steps: Annotated[int, Field(ge=1, le=1000)] = 20,
     guidance: Annotated[float, Field(ge=0.0, le=20.0)] = 2.0,
