@@ -34,6 +34,9 @@ FOLLOW_ON_BONUS = 0.15  # "… and render it": a clause that points back takes t
 UNUSED_FILE_COST = 0.35  # a file the user gave that no step reads
 UNUSED_QUOTE_COST = 0.25  # quoted text that no step uses
 FAILED_STEP_COST = 0.5  # a chosen tool whose inputs cannot be found
+_LAYER_RELEVANCE = (
+    0.3  # how close a layer's words must be to the tool that would make it ("a neon city" is no music)
+)
 MISSING_VALUE_COST = 0.3  # a required value the request does not state (the reply asks for it)
 _ANAPHORA = frozenset(
     "that same matching match detected its their resulting measured estimated found".split()
@@ -201,7 +204,7 @@ class Builder(ImpliedSteps, SourcePicking):
         if param is None:
             return None
         consumer = DraftStep("", mixer, scope)
-        made = self._produce(param, consumer, depth=0, described=True)
+        made = self._produce(param, consumer, depth=0, described=True, min_relevance=_LAYER_RELEVANCE)
         if made is None or made.step is None:
             return None
         step = next(s for s in self.steps if s.id == made.step)
@@ -246,7 +249,7 @@ class Builder(ImpliedSteps, SourcePicking):
                         or other.annotation is not read.annotation
                     ):
                         continue
-                    if other.annotation in param.artifact_types:
+                    if other.fits(param.annotation):
                         clone = DraftStep(
                             self._new_id(step.card.name), step.card, step.scope, dict(step.args)
                         )
@@ -283,7 +286,8 @@ class Builder(ImpliedSteps, SourcePicking):
             if len(fits) == 1:
                 self.cost += SINGLE_ITEM_COST
             return [s.ref for s in fits] or None
-        source = self._named_output(param, step, depth) or self._pick(param, step.scope)
+        measures = not step.card.makes_media
+        source = self._named_output(param, step, depth) or self._pick(param, step.scope, measures=measures)
         if source is not None and source.uses and source.step is None and self._bridgeable(param, step.scope):
             source = self._produce(param, step, depth) or source  # "read the transcript": use that result
         if source is None and param.required:

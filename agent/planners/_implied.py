@@ -44,7 +44,12 @@ class ImpliedSteps:
     """The part of :class:`~._build.Builder` that inserts and repeats steps."""
 
     def _produce(
-        self, param: Param, consumer: DraftStep, depth: int, described: bool = False
+        self,
+        param: Param,
+        consumer: DraftStep,
+        depth: int,
+        described: bool = False,
+        min_relevance: float = -1.0,
     ) -> Source | None:
         """Insert the step that best makes what ``param`` needs; its output, or None.
 
@@ -62,7 +67,7 @@ class ImpliedSteps:
         best, best_score = None, float("-inf")
         for i, card in enumerate(self.catalog.cards):
             kinds = [o for o in card.outputs if o.kind is not None and accepts(param.annotation, o.kind)]
-            if card is consumer.card or not kinds:
+            if card is consumer.card or not kinds or sims[i] < min_relevance:
                 continue
             if described:
                 feasible = not any(p.required for p in card.artifact_params) and any(
@@ -218,7 +223,7 @@ class ImpliedSteps:
                     if found:
                         step.args[param.name] = f"${other.id}.{found[-1][1]}"
                         break
-        self._order()
+        self.order()
 
     def _upstream(self, step: DraftStep) -> set[str]:
         """Ids of the steps ``step`` reads, directly or through others."""
@@ -232,7 +237,7 @@ class ImpliedSteps:
                     todo.append(by_id[ref])
         return seen
 
-    def _order(self) -> None:
+    def order(self) -> None:
         """Every step after the steps it reads, otherwise in the order they were made."""
         pending = list(self.steps)
         self.steps.clear()
@@ -250,6 +255,7 @@ class ImpliedSteps:
         if quantity.count < 2:
             return
         readers = [s for s in self.steps if any(_reads(v, step.id) for v in s.args.values())]
+        makers = [s for s in self.steps if s.producer and s.id in references(step)]
         plain = frozenset(p.name for p in step.card.plain_params)
         seed = next(
             (p for p in step.card.plain_params if p.name == "seed" and strip_optional(p.annotation) is int),
@@ -264,6 +270,8 @@ class ImpliedSteps:
             )
             if quantity.variants:
                 copy.args.update(self.catalog.literals(step.card, plain, quantity.variants[k], fuzzy=True))
+                for maker in makers:  # "one happy, one sad" changes the voice the face speaks too
+                    self._vary(maker, copy, quantity.variants[k], first=k == 0)
             elif seed is not None and k:
                 copy.args[seed.name] = int(step.args.get(seed.name) or 0) + k
             if k:
@@ -271,6 +279,22 @@ class ImpliedSteps:
                     twin = self._clone(reader)
                     twin.why = f"{reader.why or reader.card.name}, for result {k + 1}"
                     twin.args = {n: _rewired(v, step.id, copy.id) for n, v in reader.args.items()}
+
+    def _vary(self, maker: DraftStep, copy: DraftStep, variant: str, first: bool) -> None:
+        """Give the input ``maker`` makes for ``copy`` the options ``variant`` names: the maker
+        itself for the first copy, a copy of it for the others (when the variant names any)."""
+        options = self.catalog.literals(
+            maker.card, frozenset(p.name for p in maker.card.plain_params), variant, True
+        )
+        if not options:
+            return
+        if first:
+            maker.args.update(options)
+            return
+        twin = self._clone(maker)
+        twin.args.update(options)
+        twin.why = f"{maker.why or maker.card.name}, for {variant}"
+        copy.args = {n: _rewired(v, maker.id, twin.id) for n, v in copy.args.items()}
 
     def _clone(self, step: DraftStep) -> DraftStep:
         from ._build import DraftStep

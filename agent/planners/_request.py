@@ -95,7 +95,7 @@ _KIND_WORDS = {
     "Text": {"text", "transcript", "transcription", "words", "lyrics", "subtitles"},
     "Video": {"video", "movie", "clip", "mp4"},
     "Motion": {"bvh", "motion", "mocap", "gesture", "gestures", "movements"},
-    "Image": {"image", "picture", "photo", "drawing"},
+    "Image": {"image", "picture", "photo", "drawing", "cover", "logo", "poster", "thumbnail", "artwork", "illustration"},
     "Json": {"json"},
 }  # fmt: skip
 _DEFINITE = frozenset("the this that these those my your his her its our their".split())

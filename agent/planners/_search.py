@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .._context import Earlier
-from ._build import Builder, DraftStep
+from ._build import FAILED_STEP_COST, Builder, DraftStep
 from ._catalog import Catalog
 from ._implied import references
 from ._quantities import Quantity
@@ -47,6 +47,7 @@ class Candidate:
 
     builder: Builder
     value: float
+    wanted: float = 0.0  # what its clauses' choices are worth by relevance alone
 
     @property
     def signature(self) -> tuple:
@@ -94,9 +95,8 @@ def search(
             continue
         builder = _build(Builder(catalog, request, kinds, earlier), choice, scores)
         builder.fan_out()
-        candidate = Candidate(
-            builder, _value(choice, scores, request) - builder.cost - builder.leftover_cost()
-        )
+        wanted = _value(choice, scores, request)
+        candidate = Candidate(builder, wanted - builder.cost - builder.leftover_cost(), wanted)
         key = candidate.signature
         if (
             key not in found or candidate.value > found[key].value
@@ -166,8 +166,11 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
             made.scope += scope
             continue
         clause = request.clauses[scope[0]]
-        if clause.layered and previous is not None and (laid := builder.laid_under(previous, card, scope)):
-            previous = laid  # "… with soft piano under it": the piano made, then mixed in
+        if clause.layered and card.combines and previous is not None:
+            laid = builder.laid_under(previous, card, scope)  # "… with soft piano under it": made, mixed in
+            if laid is None:
+                builder.cost += FAILED_STEP_COST  # nothing the clause describes can be made
+            previous = laid or previous
             continue
         step = builder.add(card, scope)
         if step is None:
@@ -180,6 +183,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
     builder.wire_matches()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
+    builder.order()
     return builder
 
 

@@ -92,7 +92,11 @@ class SourcePicking:
         clause = self.request.clauses[step.scope[0]]
         return previous is not None and source.step == previous.id and clause.refers_back
 
-    def _pick(self, param: Param, scope: list[int], want: Any = None) -> Source | None:
+    def _pick(
+        self, param: Param, scope: list[int], want: Any = None, measures: bool = False
+    ) -> Source | None:
+        """The source that best fits ``param``; with ``measures`` (the step only analyses),
+        the user's own files come before what the plan makes ("what key is it in")."""
         want = want or param.annotation
         best, best_score = None, float("-inf")
         layered = self.request.clauses[scope[0]].layered and self.steps
@@ -112,6 +116,7 @@ class SourcePicking:
                 + 0.4 * mentioned
                 - 0.3 * (source.uses > 0 and source.step is None and not mentioned)  # a file read already
                 - 0.5 * (self._secondary(source) and not mentioned)  # a stem nobody asked for
+                + 0.35 * (measures and source.path is not None and source.earlier is None and not source.uses)
                 + 0.02 * order / max(len(self.sources), 1)
             )
             if score > best_score:

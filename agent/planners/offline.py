@@ -110,7 +110,8 @@ class OfflinePlanner:
         tools, none = relevance().probabilities(catalog, parsed.clauses, kinds)
         ranked, confidence = search(catalog, parsed, kinds, tools, none, earlier)
         best = ranked[0].builder if ranked else None
-        if best is not None and not best.steps and best.notes:
+        if best is not None and not best.steps and best.notes and ranked[0].wanted > 0:
+            # a tool the request clearly asks for lacks an input: say which
             return Plan(reply=self._reply("missing", catalog, " ".join(dict.fromkeys(best.notes))))
         if best is None or not best.steps:
             mood = "unservable" if has_files else self._mood(parsed)
