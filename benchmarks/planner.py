@@ -193,7 +193,7 @@ def make_placeholder(path: Path) -> Path:
     elif suffix in (".mid", ".midi"):
         path.write_bytes(_midi_bytes())
     elif suffix in (".mp4", ".mov", ".avi"):
-        path.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(64))  # a header to sniff
+        path.write_bytes(_video_bytes(suffix))
     elif suffix == ".json":
         path.write_text('{"placeholder": true}')
     else:
@@ -224,6 +224,21 @@ def _encoded_audio(suffix: str) -> bytes:
         source.write_bytes(_wav_bytes())
         ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
         subprocess.run([ffmpeg, "-loglevel", "error", "-i", str(source), str(target)], check=True)
+        return target.read_bytes()
+
+
+def _video_bytes(suffix: str) -> bytes:
+    """One second of a grey picture with a tone, encoded by ffmpeg (a real, probe-able video)."""
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"clip{suffix}"
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+        subprocess.run(
+            [ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "color=c=gray:s=64x64:d=1", "-f", "lavfi",
+             "-i", "sine=frequency=220:duration=1", "-shortest", "-pix_fmt", "yuv420p", str(target)],
+            check=True,
+        )  # fmt: skip
         return target.read_bytes()
 
 

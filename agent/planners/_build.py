@@ -10,19 +10,17 @@ builder counts what its choices cost so the planner can compare alternatives.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
-from tools._types import strip_optional
 
 from .._context import Earlier
 from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
-from ._implied import ImpliedSteps, same_name
+from ._implied import ImpliedSteps, same_name, standing_for
 from ._request import LAYER_WORDS, Request, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
@@ -137,25 +135,15 @@ class Builder(ImpliedSteps, SourcePicking):
         """A required value the request does not state: an earlier step's output of that name
         ("add the track to the playlist just created": its id), else a ``{{variable}}`` the
         reply asks for (a saved plan takes it with ``--set``)."""
-        for earlier in reversed(self.steps):
-            for source in earlier.sources:
-                field_name = source.ref.partition(".")[2]
-                if (
-                    field_name
-                    and same_name(field_name, param.name)
-                    and accepts(param.annotation, source.annotation)
-                ):
-                    source.uses += 1
-                    return source.ref
-            if earlier.card.spec.returns is Json and (ref := json_value_ref(param, earlier.id, earlier.card)):
-                return ref
+        if (named := self._same_named(param)) is not None:
+            return named
         self.notes.append(
             f"tell me the {param.name.replace('_', ' ')} for {step.card.name} ({param.description})"
         )
         self.cost += MISSING_VALUE_COST
         return "{{" + param.name + "}}"
 
-    def same_named(self, param: Param) -> str | None:
+    def _same_named(self, param: Param) -> str | None:
         """A reference to the latest earlier output named like ``param`` (a field of a result,
         or a key a Json result documents), or None."""
         for earlier in reversed(self.steps):
@@ -341,7 +329,7 @@ class Builder(ImpliedSteps, SourcePicking):
             return source.ref
         if is_description(param):
             return _literal(self._description(step.scope))
-        if (named := self.same_named(param)) is not None:
+        if (named := self._same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
         if self.request.quotes and param.required and (step.producer or len(self.request.quotes) == 1):
             # another clause's quote: only for a step made to serve it ("say 'hi' … make my photo speak")
@@ -373,15 +361,8 @@ class Builder(ImpliedSteps, SourcePicking):
 
     def _earlier_value(self, param: Param, step: DraftStep) -> str | None:
         """A reference to an earlier step's value for ``param`` ("with that mood", "matching")."""
-        best, best_score = None, 0.0
-        for earlier in self.steps:
-            candidates = [_value_fit(param, source) for source in earlier.sources]
-            if earlier.card.spec.returns is Json:
-                candidates.append((0.8, json_value_ref(param, earlier.id, earlier.card)))
-            for score, ref in candidates:
-                if ref and score > best_score:
-                    best, best_score = ref, score
-        return best
+        fits = [(fit, f"${e.id}.{field}") for e in self.steps for field, fit in standing_for(param, e.card)]
+        return max(fits)[1] if fits else None
 
     # -- bookkeeping -------------------------------------------------------------------
     def _register(self, step: DraftStep) -> None:
@@ -430,18 +411,6 @@ class Builder(ImpliedSteps, SourcePicking):
 def _literal(text: str) -> str:
     """A literal string as a plan writes it (a leading '$' or '@' is doubled)."""
     return text[0] + text if text[:1] in ("$", "@") else text
-
-
-def _value_fit(param: Param, source: Source) -> tuple[float, str | None]:
-    """How well an earlier output can stand for ``param``, and the reference to write."""
-    ann = strip_optional(source.annotation)
-    field_name = source.ref.partition(".")[2]
-    if param.choices and typing.get_origin(ann) is Literal:
-        overlap = set(param.choices) & set(typing.get_args(ann))
-        return len(overlap) / len(set(param.choices) | set(typing.get_args(ann))), source.ref
-    if field_name and same_name(field_name, param.name) and accepts(param.annotation, ann):
-        return 0.9, source.ref
-    return 0.0, None
 
 
 def json_value_ref(param: Param, step_id: str, card: ToolCard) -> str | None:

@@ -13,13 +13,13 @@ import hashlib
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from tools import Artifact, Registry, ToolSpec
+from tools import Artifact, Registry, ToolSpec, accepts
 from tools._types import artifact_types, is_list, list_item, strip_optional
 
 from ._embed import Encoder
@@ -59,6 +59,7 @@ class ToolCard:
     vocabulary: frozenset[str]
     leads: frozenset[str]  # first words of its examples and its name's words: "mix", "transcribe"
     outputs: list[Output]
+    standing: dict = field(default_factory=dict, repr=False)  # memo of which outputs can feed a parameter
 
     @property
     def name(self) -> str:
@@ -152,6 +153,7 @@ class Catalog:
         self.text_kinds = np.concatenate([c.text_kinds for c in self.cards] or [[]]).astype(np.int8)
         self.has_examples = np.array([bool((c.text_kinds == EXAMPLE).any()) for c in self.cards], np.float32)
         self._projected: dict[int, np.ndarray] = {}
+        self._makers: dict[str, list[int]] = {}
         # Inverse document frequency of each stem over the tools' own texts: a word that
         # only one tool uses ("transcript", "gesture") says more than "music".
         counts: dict[str, int] = {}
@@ -175,11 +177,25 @@ class Catalog:
         return ToolCard(spec, [t for t, _ in texts], matrix, kinds, stems, vocabulary, leads, _outputs(spec))
 
     def scores(self, text: str) -> np.ndarray:
-        """Similarity of ``text`` to each tool, in card order (cosine, about -0.1 to 1)."""
+        """Similarity of ``text`` to each tool, in card order (cosine, about -0.1 to 1): the
+        nearest example says most, the summary keeps tools with few examples in the game."""
         if text not in self._scores:
-            vector = self.encoder.encode([text])[0]
-            self._scores[text] = np.array([_similarity(card, vector) for card in self.cards])
+            sims = self.text_vectors @ self.encoder.encode([text])[0]
+            summary = np.maximum.reduceat(np.where(self.text_kinds == SUMMARY, sims, -1.0), self.starts)
+            example = np.maximum.reduceat(np.where(self.text_kinds == EXAMPLE, sims, -1.0), self.starts)
+            self._scores[text] = 0.6 * np.maximum(example, summary) + 0.4 * summary
         return self._scores[text]
+
+    def makers(self, want: Any) -> list[int]:
+        """Indices of the tools with an artifact output that can be passed where ``want`` is declared."""
+        key = repr(want)
+        if key not in self._makers:
+            self._makers[key] = [
+                i
+                for i, card in enumerate(self.cards)
+                if any(o.kind is not None and accepts(want, o.kind) for o in card.outputs)
+            ]
+        return self._makers[key]
 
     def projected(self, model: Any) -> np.ndarray:
         """The tools' text vectors through a relevance model's projection (kept per model)."""
@@ -257,14 +273,6 @@ def _cached_vectors(encoder: Encoder, texts: list[str]) -> dict[str, np.ndarray]
             np.save(f, matrix)
         os.replace(tmp, path)
     return dict(zip(texts, matrix, strict=True))
-
-
-def _similarity(card: ToolCard, vector: np.ndarray) -> float:
-    sims = card.vectors @ vector
-    summary, examples = float(sims[:2].max()), sims[card.text_kinds == EXAMPLE]
-    best_example = float(examples.max()) if examples.size else summary
-    # The nearest example says most; the summary keeps tools with few examples in the game.
-    return 0.6 * max(best_example, summary) + 0.4 * summary
 
 
 def _outputs(spec: ToolSpec) -> list[Output]:

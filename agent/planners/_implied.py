@@ -60,14 +60,14 @@ class ImpliedSteps:
         own file or words. With ``described``, the clause describes the thing to make ("with
         a romantic piano piece"), and a tool that makes it from a description alone may serve.
         """
-        if depth >= 2 or (described and not consumer.card.makes_media):
+        makers = self.catalog.makers(param.annotation)
+        if depth >= 2 or (described and not consumer.card.makes_media) or not makers:
             return None
-        text = self.scope_text(consumer.scope, masked=True)
-        sims = self.catalog.scores(text)
+        sims = self.catalog.scores(self.scope_text(consumer.scope, masked=True))
         best, best_score = None, float("-inf")
-        for i, card in enumerate(self.catalog.cards):
-            kinds = [o for o in card.outputs if o.kind is not None and accepts(param.annotation, o.kind)]
-            if card is consumer.card or not kinds or sims[i] < min_relevance:
+        for i in makers:
+            card = self.catalog.cards[i]
+            if card is consumer.card or sims[i] < min_relevance:
                 continue
             if described:
                 feasible = not any(p.required for p in card.artifact_params) and any(
@@ -178,7 +178,7 @@ class ImpliedSteps:
         for card in self.catalog.cards:
             if card is step.card:
                 continue
-            for field_name, fit in _standing_for(param, card):
+            for field_name, fit in standing_for(param, card):
                 named = self._says(concepts, param.name, _SAME_CONCEPT) or self._says(
                     concepts, field_name, _SAME_CONCEPT
                 )
@@ -217,7 +217,7 @@ class ImpliedSteps:
                     if other is step or step.id in self._upstream(other):
                         continue
                     found = sorted(
-                        (fit, f) for f, fit in _standing_for(param, other.card)
+                        (fit, f) for f, fit in standing_for(param, other.card)
                         if self._says(concepts, param.name, _SAME_CONCEPT) or self._says(concepts, f, _SAME_CONCEPT)
                     )  # fmt: skip
                     if found:
@@ -331,10 +331,17 @@ def _inputs(step: DraftStep) -> str:
     return ", ".join(said) or "the quoted words"
 
 
-def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]]:
+def standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]]:
     """The outputs of ``card`` that can give ``param`` its value, with how well they fit:
     a field whose choices overlap the parameter's, or one named like it (a documented key
-    of a Json result included)."""
+    of a Json result included). Memoised on the card: plans are built hundreds of times."""
+    key = (param.name, id(param))
+    if key not in card.standing:
+        card.standing[key] = (param, _standing_for(param, card))  # the param is kept so its id stays unique
+    return card.standing[key][1]
+
+
+def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]]:
     found = []
     choices = set(param.choices)
     for output in card.outputs:

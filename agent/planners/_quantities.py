@@ -1,10 +1,10 @@
 """How many of something a clause asks for: "two takes", "3 versions", "twice", "one happy,
-one calm", "a version for each".
+one calm". One result per file ("each of these", "both") needs no count: a step
+repeats for every further file of the kind it reads.
 
 English reading only; nothing here knows a tool. The planner repeats the step that serves
-the clause: ``count`` times, with each copy's options read from its own variant ("one
-*happy*, one *calm*") when the request names them, and once per file when it asks for
-"each" of several files.
+the clause ``count`` times, with each copy's options read from its own variant ("one
+*happy*, one *calm*") when the request names them.
 """
 
 from __future__ import annotations
@@ -49,9 +49,6 @@ _TIMES = re.compile(
     r"\b(?:(?P<twice>twice)|(?P<n>\d{1,2}|two|three|four|five)\s+times)\b(?!\s+(?:as|faster|slower|louder|quieter|more|less))",
     re.IGNORECASE,
 )
-_EACH = re.compile(
-    r"\b(?:each|every one|everyone of|all of them|both of them|for both|one for each|apiece)\b", re.IGNORECASE
-)
 
 
 @dataclass
@@ -62,17 +59,15 @@ class Quantity:
         count: how many times the clause's step should run (1: once).
         variants: the words that tell the copies apart ("happy", "calm"), one per copy, when
             the request names them; empty when the copies differ only by chance (a seed).
-        per_file: the clause wants one result for each given file of the kind it reads.
     """
 
     count: int = 1
     variants: list[str] = field(default_factory=list)
-    per_file: bool = False
 
 
 def read_quantity(text: str) -> Quantity:
     """The quantity a clause's text asks for (``Quantity()`` when it asks for one thing)."""
-    quantity = Quantity(per_file=bool(_EACH.search(text)))
+    quantity = Quantity()
     variants = _variants(text)
     if variants:
         quantity.variants = variants
@@ -104,8 +99,6 @@ def read_quantity(text: str) -> Quantity:
         quantity.count = max(
             quantity.count, 2 if times.group("twice") else _NUMBERS.get(number) or int(number)
         )
-    if quantity.count > 1 and quantity.per_file and not variants:
-        quantity.per_file = False  # "two versions of each" is counted; "both" alone means the files
     quantity.count = min(quantity.count, _MAX_COUNT)
     return quantity
 

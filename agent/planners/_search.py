@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .._context import Earlier
-from ._build import FAILED_STEP_COST, Builder, DraftStep
+from ._build import FAILED_STEP_COST, UNUSED_FILE_COST, UNUSED_QUOTE_COST, Builder, DraftStep
 from ._catalog import Catalog
 from ._implied import references
 from ._quantities import Quantity
@@ -37,8 +37,6 @@ _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is w
 _FOLLOW_UP_WORDS = 6
 _FOLLOW_UP_BONUS = 0.3
 _TEMPERATURE = 0.15  # how sharply value differences become confidence
-_UNUSED_FILE_COST = 0.35  # as in the builder: doing nothing leaves every file unused…
-_UNUSED_QUOTE_COST = 0.25  # …and every quote unsaid
 
 
 @dataclass
@@ -97,13 +95,12 @@ def search(
         builder.fan_out()
         wanted = _value(choice, scores, request)
         candidate = Candidate(builder, wanted - builder.cost - builder.leftover_cost(), wanted)
-        key = candidate.signature
-        if (
-            key not in found or candidate.value > found[key].value
-        ):  # a plan lacking an input may win: its note says why
+        key = candidate.signature  # a plan lacking an input may win too: its note says why
+        if key not in found or candidate.value > found[key].value:
             found[key] = candidate
     ranked = sorted(found.values(), key=lambda c: -c.value)
-    nothing = -(_UNUSED_FILE_COST * len(kinds) + _UNUSED_QUOTE_COST * len(request.quotes))
+    # doing nothing leaves every file unused and every quote unsaid
+    nothing = -(UNUSED_FILE_COST * len(kinds) + UNUSED_QUOTE_COST * len(request.quotes))
     values = [c.value for c in ranked if c.builder.steps] + [nothing]
     top = max(values)
     weights = [math.exp((v - top) / _TEMPERATURE) for v in values]

@@ -2,16 +2,15 @@
 
 How it plans:
 
-1. The request is cut into clauses ("…, then …", "… and …", "… with music underneath");
-   quotes and file names are masked so their words do not pick tools.
-2. Each clause is scored against every tool: sentence embeddings (all-MiniLM-L6-v2) of
-   the tool's summary and examples, plus lexical cues (rare words of the tool's texts,
-   its name), plus cues from types (a quote for a text input, "into MIDI" for an output).
-3. The best few tools per clause (or none) are combined; each combination is *built* —
-   arguments wired by type, producers inserted for missing inputs, literals filled — and
-   scored by its clause scores minus what it costs (inserted steps, unread files, unused
-   quotes, inputs that cannot be found). The best plan wins.
-4. A request no tool fits gets an empty plan and a reply.
+1. Reading (:mod:`._request`): the request is cut into clauses; quotes, words to speak,
+   file names and quantities are set apart, so their words do not pick tools.
+2. Relevance (:mod:`._relevance`): a model trained on public multi-tool data gives, for
+   each clause, the probability that it asks for each tool, or for none.
+3. Search (:mod:`._search`): the likeliest tools per clause are combined and each
+   combination is *built* (:mod:`._build`): arguments wired by type, implied steps
+   inserted, quantities repeated, literals filled. The best-valued plan wins; its lead over
+   the other readings is its confidence, and the next readings are its alternatives.
+4. A request no tool fits, or in another language, gets an empty plan and a reply.
 
 Everything comes from the tools' specs: names, summaries, examples, parameter types and
 documentation. Nothing here names a built-in tool.

@@ -108,7 +108,16 @@ def planner() -> OfflinePlanner:
 @pytest.fixture(scope="module")
 def catalog() -> Registry:
     return Registry(
-        [extract_text, summarize, translate, denoise, speech_to_text, detect_objects, text_to_video, current_weather]
+        [
+            extract_text,
+            summarize,
+            translate,
+            denoise,
+            speech_to_text,
+            detect_objects,
+            text_to_video,
+            current_weather,
+        ]
     )
 
 
@@ -136,7 +145,9 @@ def recording(tmp_path: Path) -> Path:
 def _plan(planner, registry, request, files=()):
     plan = planner.plan(request, list(files), registry)
     if plan.steps and not any("{{" in str(s.args) for s in plan.steps):
-        validate_plan(plan, registry, UserFiles(files))  # a plan still waiting for a value is not runnable yet
+        validate_plan(
+            plan, registry, UserFiles(files)
+        )  # a plan still waiting for a value is not runnable yet
     return plan
 
 

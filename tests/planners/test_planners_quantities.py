@@ -35,16 +35,17 @@ def test_quantities(text, count, variants):
     assert (quantity.count, quantity.variants) == (count, variants)
 
 
-def test_each_asks_for_one_result_per_file():
-    assert read_quantity("make each one say hello").per_file
-    assert not read_quantity("make it say hello").per_file
-
-
 @pytest.mark.parametrize(
     ("request_text", "spoken"),
     [
-        ("make this photo of grandma say happy birthday Lucy, we love you", "happy birthday Lucy, we love you"),
-        ("robot voice pls: system failure. rebooting in five seconds", "system failure. rebooting in five seconds"),
+        (
+            "make this photo of grandma say happy birthday Lucy, we love you",
+            "happy birthday Lucy, we love you",
+        ),
+        (
+            "robot voice pls: system failure. rebooting in five seconds",
+            "system failure. rebooting in five seconds",
+        ),
         ("talking head from avatar.png: thanks for subscribing! make it excited", "thanks for subscribing!"),
         ("mascot.png shouting LET'S GO over it", "LET'S GO"),
     ],
@@ -75,7 +76,9 @@ def test_an_enumeration_stays_in_one_clause():
 
 
 def test_clauses_know_whether_they_ask_or_only_tell():
-    first, second = read_request("I have an image of my cat. Could you tell me what is in it?", [], {}).clauses
+    first, second = read_request(
+        "I have an image of my cat. Could you tell me what is in it?", [], {}
+    ).clauses
     assert (first.tells, first.asks) == (True, False)
     assert second.asks
 

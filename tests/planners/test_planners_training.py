@@ -99,7 +99,12 @@ def test_taskbench_tools_take_and_give_artifacts_and_a_share_is_held_out(taskben
 
 
 def test_tools_from_descriptions_are_valid_sdk_tools():
-    spec = make_tool(snake_name("getFilmDetails"), "Retrieve details of a film. More words.", [("from", str, "", True)], Text)
+    spec = make_tool(
+        snake_name("getFilmDetails"),
+        "Retrieve details of a film. More words.",
+        [("from", str, "", True)],
+        Text,
+    )
     assert spec.name == "get_film_details"
     assert list(spec.params) == ["from_"]  # a Python keyword is renamed, not refused
     assert spec.summary == "Retrieve details of a film."
