@@ -37,6 +37,8 @@ MATCH_WORDS = frozenset(
     "same match matching matches matched fit fits fitting suit suits suited suiting whatever according "
     "reflect reflects reflecting mirror mirrors mirroring based".split()
 )
+#: Words pointing at a value found by another step ("speak it with that mood", "its tempo").
+POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())
 _NEGATIONS = frozenset("ignore ignoring without no not minus except remove removing strip stripping".split())
 
 
@@ -202,13 +204,14 @@ class ImpliedSteps:
         return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
 
     def wire_matches(self) -> None:
-        """Options the request wants to follow another step's result, said in a clause of their
-        own ("… and have the avatar's body language match that mood too"): wired once every
-        step exists, to a step that does not read the one it would feed."""
-        said = [w for c in self.request.clauses for w in c.words if w not in STOP_WORDS]
-        if not set(said) & MATCH_WORDS:
+        """Options the request wants to follow another step's result ("… and have the avatar's
+        body language match that mood too", "speak it with that mood"): wired once every step
+        exists, to a step that does not read the one it would feed, when a word of the request
+        names the option or the result."""
+        said = [w for c in self.request.clauses for w in c.words]
+        if not set(said) & (MATCH_WORDS | POINTING_WORDS):
             return
-        concepts = [w for w in said if w not in MATCH_WORDS]
+        concepts = [w for w in said if w not in STOP_WORDS and w not in MATCH_WORDS]
         for step in self.steps:
             for param in step.card.plain_params:
                 if param.name in step.args:

@@ -32,7 +32,7 @@ _MAX_COMBINATIONS = 700
 _AGAIN_COST = 0.1  # a second clause served by the same step counts a little less than its own
 _OPTION_FLOOR = -0.35  # tools this much less likely than "none" are not tried for a clause…
 _OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool…
-_EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file it names, or lay a layer, are
+_EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file or quote it gives, or lay a layer, are
 _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
 _FOLLOW_UP_BONUS = 0.3
@@ -78,12 +78,13 @@ def search(
     _follow_up(scores, request, catalog, earlier)
     mixers = [j for j, card in enumerate(catalog.cards) if card.combines]
     readers = _readers(catalog, request, kinds)
+    speakers = [j for j, card in enumerate(catalog.cards) if any(p.required for p in card.content_params)]
     for i, clause in enumerate(request.clauses):
         if clause.layered and not clause.files:  # "… over a dreamy synth pad": something made, laid in
             scores[i, mixers] = np.maximum(scores[i, mixers], _LAYER_VALUE)
     options = _narrow(
         [
-            _options(row, (mixers if c.layered else []) + readers[i])
+            _options(row, (mixers if c.layered else []) + readers[i] + (speakers if c.quotes else []))
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
         ]
     )
@@ -134,7 +135,7 @@ def _readers(catalog: Catalog, request: Request, kinds: dict[Path, str]) -> list
 
 def _options(row: np.ndarray, also: list[int]) -> list[int]:
     """The tools worth trying for a clause: its likeliest few, none far below the best, and
-    the likeliest of ``also`` (tools that read a file it names, or combine a layer)."""
+    the likeliest of ``also`` (tools that read a file or a quote it gives, or combine a layer)."""
     best = float(row.max()) if row.size else 0.0
     floor = max(_OPTION_FLOOR, best - _OPTION_SPREAD)
     ranked = [int(j) for j in np.argsort(-row)[:_OPTIONS_PER_CLAUSE] if row[j] >= floor]

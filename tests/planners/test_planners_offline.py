@@ -105,6 +105,11 @@ def test_text_output_feeds_a_text_parameter(planner, catalog, files):
     ]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss of the learned planner: with the stand-ins' few examples, 'work out the mood of "
+    "<quote>' is read as a request to speak it (docs/planners.md, Limits)",
+)
 def test_that_mood_wires_an_earlier_label(planner, catalog):
     plan = _plan(planner, catalog, "Work out the mood of 'I lost my keys again' and speak it with that mood")
     assert _shape(plan) == [
