@@ -98,7 +98,12 @@ def _value(param: Param, text: str, said: list[str], similar: Any) -> Any:
             match = _TEMPO.search(text)
             return float(match.group(1)) if match else None
         match = re.search(rf"\b{re.escape(name)}\s*(?:of|=|:)?\s*(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
-        return (int if ann is int else float)(match.group(1)) if match else None
+        if match is None:
+            return None
+        number = float(match.group(1))
+        if ann is int:
+            return int(number) if number.is_integer() else None  # "3.3" states no whole number
+        return number
     if ann is str:
         if name == "key" or name.endswith("_key") or "key such as" in doc:
             match = _KEY.search(text)

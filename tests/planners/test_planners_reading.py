@@ -134,3 +134,12 @@ def test_near_words_name_a_choice_only_when_clearly_nearest():
     assert _fill("a gloomy piece", similar)["mood"] == "dark"
     assert "mood" not in _fill("whatever piece", similar)
     assert "mood" not in _fill("a gloomy piece")  # without similarities only the choices' own words count
+
+
+def test_a_number_that_does_not_fit_an_int_parameter_is_left_out():
+    from tools import Param
+
+    count = Param("count", int, "how many", required=False, default=1)
+    ratio = Param("ratio", float, "a ratio", required=False, default=1.0)
+    assert fill_literals([count, ratio], "count 3.3 and ratio 3.3") == {"ratio": 3.3}
+    assert fill_literals([count], "count 4") == {"count": 4}

@@ -127,11 +127,13 @@ def test_the_training_command_writes_weights_the_planner_loads(seal, taskbench, 
     assert [d["corpus"] for d in model.meta["data"]] == ["seal-dev", "taskbench-huggingface"]
     assert model.meta["command"].startswith("python -m agent.planners.train")
 
-    from agent.planners.offline import OfflinePlanner
-
-    planned = subprocess.run(
-        [sys.executable, "-c", "from agent.planners._relevance import relevance; print(relevance().meta['trained'])"],
-        capture_output=True, text=True, env={**env, "TROUPE_PLANNER_WEIGHTS": str(out)}, timeout=120,
+    # the planner loads the file named by TROUPE_PLANNER_WEIGHTS, without importing torch
+    code = (
+        "import sys; from agent.planners._relevance import relevance; "
+        "print(relevance().meta['data'][0]['corpus'], 'torch' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True,
+        env={**env, "TROUPE_PLANNER_WEIGHTS": str(out)}, timeout=120,
     )  # fmt: skip
-    assert planned.stdout.strip() == "True"
-    assert OfflinePlanner  # the planner module imports without the training stack
+    assert loaded.stdout.split() == ["seal-dev", "False"], loaded.stderr
