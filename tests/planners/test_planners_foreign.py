@@ -222,3 +222,8 @@ def test_empty_descriptions_and_untyped_text_do_not_break_planning(planner, tmp_
     other = make_tool("other_thing", "Do the other thing.", [("value", str, "", True)], Json)
     plan = planner.plan("please do the thing with 'abc'", [], Registry([vague, other]))
     assert plan.reply is not None or plan.steps  # a plan or a reply, never a traceback
+
+
+def test_a_request_in_another_language_gets_a_reply_not_a_guess(planner, catalog, photo):
+    plan = _plan(planner, catalog, "Lee el texto de esta foto y tradúcelo al alemán, por favor", [photo])
+    assert plan.steps == [] and "English" in plan.reply
