@@ -120,7 +120,8 @@ class Agent:
         return self._planned(clean_text(request), user_files, context).plan
 
     def _planned(self, request: str, files: UserFiles, context: Sequence[Earlier] = ()) -> ValidatedPlan:
-        given = [p for p in files.paths if p not in {e.path for e in context}]
+        earlier = {e.path.resolve() for e in context}
+        given = [p for p in files.paths if p not in earlier]
         if context:
             plan = self.planner.plan(request, given, self.registry, context=context)
         else:  # planners written before context existed take three arguments
