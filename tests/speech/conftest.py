@@ -21,9 +21,15 @@ def ctx(tmp_path: Path) -> ToolContext:
 
 @pytest.fixture(scope="session")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> Audio:
-    """SENTENCE spoken by the default Piper voice (neutral style)."""
-    from tools.speech import text_to_speech
+    """SENTENCE spoken by the default Piper voice (neutral style), the same every session.
 
+    Piper samples its voice noise from the model session's generator, so the speech depends on
+    how many sentences the process spoke before; a freshly loaded voice makes it the same
+    whatever tests ran earlier (the recognition tests' word counts are tight).
+    """
+    from tools.speech import _piper, text_to_speech
+
+    _piper._VOICES.clear()
     out = tmp_path_factory.mktemp("spoken")
     return text_to_speech(SENTENCE, ctx=ToolContext(output_dir=out))
 
