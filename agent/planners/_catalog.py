@@ -180,9 +180,10 @@ class Catalog:
         """Similarity of ``text`` to each tool, in card order (cosine, about -0.1 to 1): the
         nearest example says most, the summary keeps tools with few examples in the game."""
         if text not in self._scores:
-            sims = self.text_vectors @ self.encoder.encode([text])[0]
-            summary = np.maximum.reduceat(np.where(self.text_kinds == SUMMARY, sims, -1.0), self.starts)
-            example = np.maximum.reduceat(np.where(self.text_kinds == EXAMPLE, sims, -1.0), self.starts)
+            from ._relevance import cosines
+
+            best = cosines(self.encoder.encode([text]), self.text_vectors, self)[0]
+            summary, example = best[:, 0], best[:, 1]  # an example's is the summary's without examples
             self._scores[text] = 0.6 * np.maximum(example, summary) + 0.4 * summary
         return self._scores[text]
 

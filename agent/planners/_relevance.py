@@ -267,7 +267,7 @@ class FeatureIndex:
         self.required = np.array([self.kind_mask(c.required_kinds) for c in cards]).reshape(len(cards), -1)
         self.needs_no_file = ~self.required.any(axis=1)
         self.takes_text = np.array([any(p.required for p in c.content_params) for c in cards], dtype=bool)
-        self.makes_media = np.array([bool(c.gives_kinds - {"Text", "Json"}) for c in cards], dtype=bool)
+        self.makes_media = np.array([c.makes_media for c in cards], dtype=bool)
         self.name_size = np.array([max(len(c.stems), 1) for c in cards], dtype=np.float32)
         self.vocabulary = _inverted([c.vocabulary for c in cards])
         self.names = _inverted([c.stems for c in cards])
