@@ -7,6 +7,7 @@ were unusable (nothing ran, or a tool refused its input); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- commands --------------------------------------------------------------------------
 def cmd_tools(args: argparse.Namespace) -> int:
-    registry = _registry(args)
+    with _chatter_to_stderr():
+        registry = _registry(args)
     if args.json:
         catalog = [
             {**spec.openai_schema()["function"], "returns": type_name(spec.returns), "tags": list(spec.tags),
@@ -55,8 +57,9 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    agent = _agent(args)
-    plan = agent.plan(args.request, args.files)  # validated: it may read only the files given
+    with _chatter_to_stderr():
+        agent = _agent(args)
+        plan = agent.plan(args.request, args.files)  # validated: it may read only the files given
     if args.save:
         plan.save(args.save)
     if args.json:
@@ -124,21 +127,33 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _chatter_to_stderr() -> contextlib.AbstractContextManager:
+    """Send what libraries print while tools load, plan or run to stderr.
+
+    stdout carries only the command's result, so that ``--json`` output parses and paths can
+    be piped; pyfluidsynth, for one, prints where it found its library when ``CI`` is set.
+    """
+    return contextlib.redirect_stdout(sys.stderr)
+
+
 def _execute(args: argparse.Namespace, request: str | None, plan: Plan | None, base_dir: Path | None) -> int:
     from ._progress import show_progress
 
-    agent = _agent(args)
     cancel = threading.Event()
-    events = agent.stream(request, args.files, plan=plan, out_dir=args.out, base_dir=base_dir, cancel=cancel)
     result: RunResult | None = None
-    try:
-        for event in events if args.json else show_progress(events):
-            if event.kind == "run_finished":
-                result = event.result
-    except KeyboardInterrupt:
-        cancel.set()
-        events.close()
-        raise
+    with _chatter_to_stderr():
+        agent = _agent(args)
+        events = agent.stream(
+            request, args.files, plan=plan, out_dir=args.out, base_dir=base_dir, cancel=cancel
+        )
+        try:
+            for event in events if args.json else show_progress(events):
+                if event.kind == "run_finished":
+                    result = event.result
+        except KeyboardInterrupt:
+            cancel.set()
+            events.close()
+            raise
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False))
     else:

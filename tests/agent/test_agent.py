@@ -138,7 +138,9 @@ def test_the_responder_follows_the_planner():
 
 # -- a planner that is unsure, and turns that build on earlier results ---------------------
 def test_an_unsure_plan_is_asked_about_not_run(tmp_path):
-    unsure = TONE_PLAN.model_copy(update={"confidence": 0.1, "alternatives": [Plan.from_data(TONE_PLAN.steps[:1])]})
+    unsure = TONE_PLAN.model_copy(
+        update={"confidence": 0.1, "alternatives": [Plan.from_data(TONE_PLAN.steps[:1])]}
+    )
     agent, _ = make_agent(tmp_path, unsure)
     result = agent.run("beep or something")
     assert result.steps == []  # nothing ran
@@ -167,7 +169,10 @@ def test_earlier_results_reach_the_planner_and_may_be_read(tmp_path):
     from agent._context import earlier_results
 
     earlier = earlier_results([first])
-    assert [(e.tool, e.kind, e.step) for e in earlier] == [("tone", "Audio", "beep"), ("measure", "Json", "level")]
+    assert [(e.tool, e.kind, e.step) for e in earlier] == [
+        ("tone", "Audio", "beep"),
+        ("measure", "Json", "level"),
+    ]
     assert earlier[0].args == {"freq_hz": 220, "duration_s": 0.2} and earlier[0].request == "make a beep"
 
     follow_up = Plan.from_data([{"id": "again", "tool": "measure", "args": {"audio": f"@{earlier[0].path}"}}])
@@ -182,7 +187,11 @@ def test_earlier_results_reach_the_planner_and_may_be_read(tmp_path):
 
 
 def test_a_plan_that_still_needs_a_value_says_which(tmp_path):
-    waiting = Plan.from_data([{"id": "beep", "tool": "tone", "args": {"freq_hz": "{{pitch}}", "duration_s": 0.2}}])
+    waiting = Plan.from_data(
+        [{"id": "beep", "tool": "tone", "args": {"freq_hz": "{{pitch}}", "duration_s": 0.2}}]
+    )
     agent, _ = make_agent(tmp_path, waiting)
-    with pytest.raises(PlanError, match=r"argument 'freq_hz' has no value yet \(\{\{pitch\}\}\).*--set pitch="):
+    with pytest.raises(
+        PlanError, match=r"argument 'freq_hz' has no value yet \(\{\{pitch\}\}\).*--set pitch="
+    ):
         agent.run("beep at some pitch")

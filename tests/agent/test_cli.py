@@ -233,6 +233,42 @@ def test_plan_explain_says_why_each_step_is_there(tmp_path):
     assert "why:" in done.stdout
     assert "- text_to_speech: talking_face needs audio (Audio), made from the quoted words" in done.stdout
     assert "- talking_face: asked for:" in done.stdout and "confidence:" in done.stdout
-    shown = json.loads(troupe("plan", "make me.png say 'hello there'", "-f", str(tmp_path / "me.png"), "--json").stdout)
+    shown = json.loads(
+        troupe("plan", "make me.png say 'hello there'", "-f", str(tmp_path / "me.png"), "--json").stdout
+    )
     assert [s["tool"] for s in shown["steps"]] == ["text_to_speech", "talking_face"]
     assert 0 <= shown["confidence"] <= 1 and set(shown["why"]) == {"text_to_speech", "talking_face"}
+
+
+CHATTY_TOOLS = '''
+from tools import Json, ToolContext, tool
+
+print("chatty: library loaded")  # as pyfluidsynth does on import when CI is set
+
+
+@tool(examples=("say something",))
+def chatty(word: str = "hi", *, ctx: ToolContext) -> Json:
+    """Return a word, printing to stdout as it works.
+
+    Args:
+        word: what to return.
+    """
+    print("chatty: working")
+    return Json.write(ctx, "word.json", {"word": word})
+'''
+
+
+def test_stdout_carries_only_the_result_when_libraries_print(tmp_path):
+    tools = tmp_path / "chatty.py"
+    tools.write_text(CHATTY_TOOLS)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("steps:\n  - {id: say, tool: chatty, args: {word: hello}}\n")
+    listed = troupe("tools", "--json", "--tools", str(tools), "--no-builtins")
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["chatty"]
+    assert "chatty: library loaded" in listed.stderr
+    ran = troupe(
+        "exec", str(plan), "--json", "--tools", str(tools), "--no-builtins", "--out", str(tmp_path / "run")
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["steps"][0]["status"] == "finished"
+    assert "chatty: working" in ran.stderr
