@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -123,6 +124,21 @@ def cmd_web(args: argparse.Namespace) -> int:
         planners=offered,
         **options,
     )
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    try:
+        from .mcp import TroupeMcpServer, serve_http, serve_stdio
+    except ImportError as e:
+        raise TroupeError(f"troupe mcp needs the MCP SDK: pip install 'troupe[mcp]' ({e})") from None
+    with _chatter_to_stderr():
+        server = TroupeMcpServer(_agent(args), roots=args.root)
+    if args.transport == "stdio":
+        serve_stdio(server)
+    else:
+        token = args.token or os.environ.get("TROUPE_MCP_TOKEN") or None
+        serve_http(server, host=args.host, port=args.port, token=token)
     return 0
 
 
@@ -326,6 +342,26 @@ def _parser() -> argparse.ArgumentParser:
         "--llm-model", metavar="NAME", help="the openai planner's model (default $TROUPE_LLM_MODEL)"
     )
     p.set_defaults(handler=cmd_web)
+
+    p = sub.add_parser(
+        "mcp", parents=[tool_opts, plan_opts], help="serve the tools and the agent to MCP clients"
+    )
+    p.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or http")
+    p.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose files clients may name (repeatable; default: the current folder)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="http: interface to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=8765, help="http: port (default 8765)")
+    p.add_argument(
+        "--token",
+        help="http: require 'Authorization: Bearer TOKEN' (default $TROUPE_MCP_TOKEN; prefer the variable: "
+        "arguments are visible to other users)",
+    )
+    p.set_defaults(handler=cmd_mcp)
 
     add_runs_command(sub)
     return parser

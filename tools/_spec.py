@@ -150,13 +150,28 @@ class ToolSpec:
         """The input model as outside callers see it: artifacts are file paths (str)."""
         fields = {}
         for p in self.params.values():
-            description = p.documentation
+            description, extra = p.documentation, None
             if p.artifact_types:
-                kinds = "/".join(sorted(t.__name__ for t in p.artifact_types))
-                description += f" ({kinds}: a user file '@name' or an earlier step '$id')"
+                kinds = sorted(t.__name__ for t in p.artifact_types)
+                description += f" ({'/'.join(kinds)}: a user file '@name' or an earlier step '$id')"
+                # Which kind of file the path names, for callers that map paths to artifacts (MCP).
+                extra = {"x-troupe-kind": kinds[0] if len(kinds) == 1 else kinds}
             default = ... if p.required else p.default
-            fields[p.name] = (wire_annotation(p.annotation), Field(default, description=description))
+            field_info = Field(default, description=description, json_schema_extra=extra)
+            fields[p.name] = (wire_annotation(p.annotation), field_info)
         return create_model(f"{self.name}_args", __config__=ConfigDict(extra="forbid"), **fields)
+
+    def check_wire_args(self, args: dict[str, Any]) -> None:
+        """Check arguments as an outside caller sends them (artifacts as path strings).
+
+        Raises:
+            BadInput: an argument is unknown, missing or breaks its rule; the message names
+                each such argument and its rule.
+        """
+        try:
+            self.wire_model().model_validate(args)
+        except ValidationError as e:
+            raise BadInput(f"{self.name}: {_explain(e, self)}") from None
 
     def json_schema(self) -> dict[str, Any]:
         """JSON schema of the arguments (artifacts as path strings)."""
