@@ -356,6 +356,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="http: interface to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=8765, help="http: port (default 8765)")
+    p.add_argument("--no-cache", action="store_true", help="always run the tools")
     p.add_argument(
         "--token",
         help="http: require 'Authorization: Bearer TOKEN' (default $TROUPE_MCP_TOKEN; prefer the variable: "
