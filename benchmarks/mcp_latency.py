@@ -70,12 +70,14 @@ async def over(client: Client, calls: int) -> tuple[list[float], list[float]]:
     for _ in range(max(calls // 10, 5)):
         got = anyio.Event()
 
-        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        async def on_progress(progress: float, total: float | None, message: str | None, got=got) -> None:
             got.set()
 
         t = time.perf_counter()
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(lambda: client.call_tool("slow", {"duration_s": 0.05}, progress_callback=on_progress))
+            tasks.start_soon(
+                lambda: client.call_tool("slow", {"duration_s": 0.05}, progress_callback=on_progress)
+            )
             await got.wait()
             first.append(time.perf_counter() - t)
     return trips, first
@@ -111,7 +113,9 @@ def main() -> None:
     results["stdio"] = measure(lambda: Client(stdio), args.calls)
 
     port = free_port()
-    server = subprocess.Popen([*serve, "--transport", "http", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*serve, "--transport", "http", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
+    )
     try:
         for _ in range(600):
             try:

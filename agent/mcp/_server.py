@@ -13,6 +13,7 @@ only files of runs this server made (see :mod:`._outputs`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import tempfile
 import threading
@@ -108,16 +109,23 @@ class TroupeMcpServer:
     # -- calls -----------------------------------------------------------------------
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         name, arguments = params.name, dict(params.arguments or {})
+        # Inline content goes here; removed once the run is over, even one the client left.
         uploads = Path(tempfile.mkdtemp(prefix="troupe-mcp-"))
+        remove_uploads = functools.partial(shutil.rmtree, uploads, ignore_errors=True)
         try:
-            if name == "troupe_plan":
-                return self._plan(arguments, uploads)
+            if name == "troupe_plan":  # planning may load a model: off the event loop
+                return await anyio.to_thread.run_sync(self._plan, arguments, uploads)
             start = self._start(name, arguments, uploads)
-            return run_content(await self._run(ctx, start), self.files)
         except TroupeError as e:  # the client's mistake: a result it can read and act on
-            return types.CallToolResult(content=[types.TextContent(text=str(e))], is_error=True)
-        finally:
-            shutil.rmtree(uploads, ignore_errors=True)
+            remove_uploads()
+            return _refused(e)
+        except BaseException:
+            remove_uploads()
+            raise
+        try:
+            return run_content(await self._run(ctx, start, then=remove_uploads), self.files)
+        except TroupeError as e:  # refused when planned or validated, before any step ran
+            return _refused(e)
 
     def _start(
         self, name: str, arguments: dict[str, Any], uploads: Path
@@ -125,9 +133,9 @@ class TroupeMcpServer:
         """What running the call means: a function of the cancel flag giving the event stream."""
         if name == "troupe_run":
             request, plan, files = _agent_arguments(name, arguments, ("request", "plan", "files"))
-            if (request is None) == (plan is None):
+            if (request is None) == (plan is None) or not isinstance(request or plan, (str, dict)):
                 raise TroupeError(
-                    "troupe_run takes either 'request' (words) or 'plan' ({'steps': [...]}), not both"
+                    "troupe_run takes 'request' (words) or 'plan' ({'steps': [...]}): exactly one of them"
                 )
             user_files = given_files(files, self.roots, uploads)
             plan = Plan.from_data(plan, source="the client's plan") if plan is not None else None
@@ -154,8 +162,11 @@ class TroupeMcpServer:
         summary = plan.reply or describe_plan(plan)
         return types.CallToolResult(content=[types.TextContent(text=summary)], structured_content=shown)
 
-    async def _run(self, ctx: Any, start: Callable[[threading.Event], Iterator[Event]]) -> RunResult:
-        """Run the call's events on a worker thread, sending each step's progress to the client.
+    async def _run(
+        self, ctx: Any, start: Callable[[threading.Event], Iterator[Event]], then: Callable[[], Any]
+    ) -> RunResult:
+        """Run the call's events on a worker thread, sending each step's progress to the client;
+        ``then`` is called on that thread once the run is over.
 
         A client's cancellation cancels the run: its steps stop and the run is kept as
         cancelled, as after Ctrl-C in the terminal.
@@ -184,10 +195,13 @@ class TroupeMcpServer:
 
         def drain() -> RunResult | None:
             result = None
-            for event in events:
-                report(event)
-                if event.kind == "run_finished":
-                    result = event.result
+            try:
+                for event in events:
+                    report(event)
+                    if event.kind == "run_finished":
+                        result = event.result
+            finally:
+                then()
             return result
 
         try:
@@ -207,6 +221,10 @@ class TroupeMcpServer:
         self, ctx: Any, params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         return self.files.read(str(params.uri))
+
+
+def _refused(error: TroupeError) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=str(error))], is_error=True)
 
 
 def _agent_tools() -> list[types.Tool]:

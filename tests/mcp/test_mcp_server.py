@@ -155,6 +155,34 @@ def test_troupe_plan_returns_the_plan_and_troupe_run_runs_it(root):
     assert [s["status"] for s in ran.structured_content["steps"]] == ["finished"]
 
 
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({}, "exactly one of them"),
+        ({"request": "say hi", "plan": {"steps": []}}, "exactly one of them"),
+        ({"request": 42}, "exactly one of them"),
+        ({"request": "say hi", "files": "me.png"}, "'files' must be a list"),
+        ({"request": "say hi", "voice": "calm"}, "unknown argument 'voice'"),
+        ({"plan": {"steps": [{"id": "a b", "tool": "text_sentiment"}]}}, "steps.0.id"),
+    ],
+)
+def test_troupe_run_refuses_what_it_cannot_read(root, arguments, message):
+    result = talk(serve(root), lambda c: c.call_tool("troupe_run", arguments))
+    assert result.is_error and message in result.content[0].text
+
+
+def test_inline_files_are_removed_once_the_call_is_over(root, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    inline = "data:audio/wav;base64," + base64.b64encode((root / "tone.wav").read_bytes()).decode()
+    result = talk(serve(root), lambda c: c.call_tool("music_analyze", {"audio": inline}))
+    assert not result.is_error
+    assert [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("troupe-mcp-")] == []
+
+
 def test_a_clients_plan_may_not_reach_outside_the_roots(root):
     (root.parent / "secret.txt").write_text("the server's own file")
     plan = {"steps": [{"id": "s", "tool": "text_sentiment", "args": {"text": "@../secret.txt"}}]}
