@@ -27,7 +27,7 @@ import shlex
 import shutil
 import tempfile
 import threading
-import weakref
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,7 +45,7 @@ __all__ = ["DEFAULT_TIMEOUT_S", "McpServerConnection"]
 DEFAULT_TIMEOUT_S = 300.0
 _CONNECT_TIMEOUT_S = 30.0  # starting a server and listing its tools
 _POLL_S = 0.05  # how often a waiting call looks at its step's cancel flag
-_OPEN: weakref.WeakSet[McpServerConnection] = weakref.WeakSet()
+_OPEN: set[McpServerConnection] = set()  # closed at interpreter exit
 
 
 def _import_mcp() -> Any:
@@ -159,6 +159,7 @@ class McpServerConnection:
             self._client = opened.result() if opened.done() else self._holder.result()
             if self._client is None:
                 raise ConnectionError("the session ended as it opened")
+            _OPEN.add(self)
         except BaseException as e:
             tail = self._stderr_tail()
             self._disconnect()
@@ -176,7 +177,8 @@ class McpServerConnection:
         else:
             from mcp.client.stdio import stdio_client
 
-            self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+            # Kept open beyond this task: a crashed server's last words go into the error.
+            self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
             command = shutil.which(self.argv[0]) or self.argv[0]
             params = mcp.StdioServerParameters(command=command, args=self.argv[1:], env=self.env or None)
             target = stdio_client(params, errlog=self._errlog)
@@ -268,7 +270,9 @@ class McpServerConnection:
         )
 
     # -- calling -----------------------------------------------------------------------
-    def call(self, tool: str, arguments: dict[str, Any], ctx: ToolContext, returns: type[Artifact]) -> Artifact:
+    def call(
+        self, tool: str, arguments: dict[str, Any], ctx: ToolContext, returns: type[Artifact]
+    ) -> Artifact:
         """Call ``tool`` with ``arguments`` and turn its result into an artifact of ``returns``.
 
         Raises:
@@ -282,9 +286,11 @@ class McpServerConnection:
                     self._connect()
                 except TroupeError as e:
                     raise ToolError(str(e)) from None
-            portal = self._portal
+            portal, client = self._portal, self._client
         progress = _Progress(ctx)
-        future = portal.start_task_soon(self._call, tool, arguments, progress)
+        future = portal.start_task_soon(
+            partial(client.call_tool, progress_callback=progress), tool, arguments
+        )
         while True:
             try:
                 result = future.result(timeout=_POLL_S)
@@ -301,17 +307,13 @@ class McpServerConnection:
                     with self._lock:
                         if self._portal is portal:
                             self._disconnect()  # the next call starts it again
-                    raise ToolError(f"{where}: the server stopped during the call ({_reason(e, tail)})") from None
+                    raise ToolError(
+                        f"{where}: the server stopped during the call ({_reason(e, tail)})"
+                    ) from None
                 raise ToolError(f"{where} failed: {_reason(e)}") from None
-        return to_artifact(result, returns, ctx, where, read=lambda uri: self._read(portal, uri))
-
-    async def _call(self, tool: str, arguments: dict[str, Any], progress: _Progress) -> Any:
-        return await self._client.call_tool(tool, arguments, progress_callback=progress)
-
-    def _read(self, portal: Any, uri: str) -> Any:
-        """``resources/read`` of a link the server returned (for :func:`to_artifact`)."""
-        future = portal.start_task_soon(self._client.read_resource, uri)
-        return future.result(timeout=self.timeout_s)
+        # A resource link in the result is read on the same session.
+        read = partial(_read_resource, portal, client, self.timeout_s)
+        return to_artifact(result, returns, ctx, where, read=read)
 
     # -- naming ------------------------------------------------------------------------
     def _default_name(self) -> str:
@@ -323,7 +325,9 @@ class McpServerConnection:
 
     def _what(self) -> str:
         label = self.name or self.server
-        return f"MCP server {label!r}" + (f" ({self.server})" if self.name and self.name != self.server else "")
+        return f"MCP server {label!r}" + (
+            f" ({self.server})" if self.name and self.name != self.server else ""
+        )
 
     def _stderr_tail(self) -> str:
         """The last line the stdio server wrote to stderr ("" when none)."""
@@ -351,6 +355,10 @@ class _Progress:
             self.ctx.on_progress(self.fraction, message)
 
 
+def _read_resource(portal: Any, client: Any, timeout_s: float, uri: str) -> Any:
+    return portal.start_task_soon(client.read_resource, uri).result(timeout=timeout_s)
+
+
 def _wire_value(value: Any) -> Any:
     """A value as the server receives it: artifacts as their file paths."""
     if isinstance(value, Artifact):
@@ -369,7 +377,9 @@ def _connection_lost(error: BaseException) -> bool:
 
     if isinstance(error, MCPError):
         return error.code == CONNECTION_CLOSED
-    return isinstance(error, (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError))
+    return isinstance(
+        error, (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError)
+    )
 
 
 def _reason(error: BaseException, stderr_tail: str = "") -> str:

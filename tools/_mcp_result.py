@@ -60,7 +60,9 @@ def to_artifact(
         found = _file_bytes(block, read, where)
         if found is not None:
             data, mime = found
-            return _write_file(data, mime, returns, ctx, where, {**meta, **({"text": text[:_MAX_TEXT_META]} if text else {})})
+            return _write_file(
+                data, mime, returns, ctx, where, {**meta, **({"text": text[:_MAX_TEXT_META]} if text else {})}
+            )
     said = f": {text[:200]}" if text else ""
     raise ToolError(f"{where} returned no file where it promised {returns.noun}{said}")
 
@@ -76,7 +78,9 @@ def _json_data(result: Any, blocks: list[Any], text: str) -> Any:
         except ValueError:
             pass
     data: dict[str, Any] = {"text": text}
-    others = [{"type": b.type, "mime_type": getattr(b, "mime_type", None)} for b in blocks if b.type != "text"]
+    others = [
+        {"type": b.type, "mime_type": getattr(b, "mime_type", None)} for b in blocks if b.type != "text"
+    ]
     if others:
         data["content"] = others
     return data
@@ -124,5 +128,7 @@ def _write_file(
         what = ARTIFACT_TYPES[found].noun if found else "bytes Troupe does not recognise"
         if not data:
             what = "an empty file"
-        raise ToolError(f"{where} returned {what} ({mime or 'no MIME type'}) where it promised {returns.noun}")
+        raise ToolError(
+            f"{where} returned {what} ({mime or 'no MIME type'}) where it promised {returns.noun}"
+        )
     return returns(path=path, meta=meta)

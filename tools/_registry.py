@@ -118,7 +118,12 @@ class Registry:
         return specs
 
     def add_mcp_server(
-        self, server: str, *, name: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        server: str,
+        *,
+        name: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        env: dict[str, str] | None = None,
     ) -> list[ToolSpec]:
         """Register the tools of another MCP server; they then plan and run like any tool.
 
@@ -137,6 +142,8 @@ class Registry:
             name: what to call the server in tool-name prefixes and messages; by default
                 the name it gives itself, else its command's name.
             timeout_s: the default time limit of each of its tools in seconds, > 0.
+            env: environment variables for a stdio server, over the few it always gets
+                (``PATH``, ``HOME``…); the rest of this process's environment is not passed.
 
         Returns:
             The specs of the tools it added, in the server's order.
@@ -147,7 +154,7 @@ class Registry:
         """
         from ._mcp_remote import McpServerConnection
 
-        connection = McpServerConnection(server, name=name, timeout_s=timeout_s).open()
+        connection = McpServerConnection(server, name=name, timeout_s=timeout_s, env=env).open()
         try:
             specs = connection.tool_specs(taken=self._tools)
         except BaseException:

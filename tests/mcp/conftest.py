@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("mcp", reason="the MCP client tests need the SDK: pip install 'troupe[mcp]'")
 
-from tools import Registry, default_registry  # noqa: E402
+from tools import Registry, default_registry
 
 SERVER = Path(__file__).with_name("server.py")
 

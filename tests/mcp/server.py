@@ -7,6 +7,7 @@ server emits (``x-troupe-kind`` on an artifact property, ``_meta["troupe/returns
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import sys
@@ -20,6 +21,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.types import Audio, Image
+from mcp_types import AudioContent, BlobResourceContents, EmbeddedResource, ResourceLink, TextContent
 from pydantic import Field
 
 SR = 22050
@@ -64,7 +66,9 @@ def word_count(text: Annotated[str, Field(description="the text whose words are 
 
 @server.tool(description="Measure the length of a recording in seconds.")
 def recording_length(
-    recording: Annotated[str, Field(description="the recording (a WAV file)", json_schema_extra={"x-troupe-kind": "Audio"})],
+    recording: Annotated[
+        str, Field(description="the recording (a WAV file)", json_schema_extra={"x-troupe-kind": "Audio"})
+    ],
 ) -> float:
     with wave.open(recording, "rb") as w:
         return w.getnframes() / w.getframerate()
@@ -108,9 +112,34 @@ def fake_portrait() -> Image:
 @server.tool(meta={"troupe/returns": "Audio"})
 def silent_promise() -> Audio:
     """Promise audio but send garbage that is not base64."""
-    from mcp_types import AudioContent
-
     return AudioContent(data="%%% not base64 %%%", mime_type="audio/wav")
+
+
+# A MIDI file with one empty track: enough for a content check.
+TINY_MIDI = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
+
+
+@server.resource("clicks://tiny.mid", mime_type="audio/midi")
+def tiny_midi() -> bytes:
+    return TINY_MIDI
+
+
+@server.tool(meta={"troupe/returns": "Midi"})
+def link_score() -> ResourceLink:
+    """Write a score and return a link to it."""
+    return ResourceLink(name="tiny", uri="clicks://tiny.mid", mime_type="audio/midi")
+
+
+@server.tool(meta={"troupe/returns": "Midi"})
+def embed_score() -> list:
+    """Write a score and return it embedded, with a note."""
+    blob = base64.b64encode(TINY_MIDI).decode()
+    return [
+        TextContent(text="one empty track"),
+        EmbeddedResource(
+            resource=BlobResourceContents(uri="clicks://tiny.mid", blob=blob, mime_type="audio/midi")
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Literal
 
 import pytest
 
-from tools import Audio, BadInput, Cancelled, Image, Json, Registry, ToolContext, ToolError, TroupeError
+from tools import Audio, BadInput, Cancelled, Image, Json, Midi, Registry, ToolContext, ToolError, TroupeError
 
 from .conftest import server_command
 
@@ -33,10 +33,14 @@ def test_input_schema_becomes_typed_documented_params(registry):
     assert spec.summary == "Make a metronome click track as a WAV recording at a steady tempo in BPM."
     assert spec.timeout_s == 300 and not spec.cache and "mcp:clicks" in spec.tags
     # The server's bounds (bpm > 20) are checked before anything is sent.
-    with pytest.raises(BadInput, match="bpm"):
+    with pytest.raises(BadInput, match="argument 'bpm' = 5: input should be greater than 20"):
         spec.invoke({"bpm": 5})
-    with pytest.raises(BadInput, match="choose one of|'quarter'"):
+    with pytest.raises(
+        BadInput, match="argument 'pattern' = 'triplet': input should be 'quarter' or 'eighth'"
+    ):
         spec.invoke({"bpm": 100, "pattern": "triplet"})
+    with pytest.raises(BadInput, match=r"missing required argument 'bpm' \(tempo in beats per minute\)"):
+        spec.invoke({})
 
 
 def test_artifact_params_and_output_kinds(registry):
@@ -73,15 +77,28 @@ def test_remote_wav_becomes_an_audio_artifact_with_progress(registry, tmp_path):
     assert length == {"result": pytest.approx(1.5, abs=1e-3)}
 
 
+def test_embedded_and_linked_resources_become_files(registry, tmp_path):
+    linked = registry.get("link_score").invoke({}, ToolContext(output_dir=tmp_path / "linked"))
+    embedded = registry.get("embed_score").invoke({}, ToolContext(output_dir=tmp_path / "embedded"))
+    for midi in (linked, embedded):
+        assert isinstance(midi, Midi) and midi.path.read_bytes().startswith(b"MThd")
+    assert embedded.meta["text"] == "one empty track"
+
+
 def test_an_error_result_is_a_tool_error_naming_server_and_tool(registry):
     with pytest.raises(ToolError) as info:
         registry.get("refuse").invoke({"reason": "too loud"})
-    assert str(info.value) == "MCP server 'clicks', tool 'refuse' reported an error: Error executing tool refuse: refused: too loud"
+    assert (
+        str(info.value)
+        == "MCP server 'clicks', tool 'refuse' reported an error: Error executing tool refuse: refused: too loud"
+    )
 
 
 def test_a_wrong_kind_result_is_refused_and_nothing_is_left(registry, tmp_path):
     ctx = ToolContext(output_dir=tmp_path)
-    with pytest.raises(ToolError, match=r"tool 'fake_portrait' returned text \(image/png\) where it promised an image"):
+    with pytest.raises(
+        ToolError, match=r"tool 'fake_portrait' returned text \(image/png\) where it promised an image"
+    ):
         registry.get("fake_portrait").invoke({}, ctx)
     assert list(tmp_path.iterdir()) == []
 
@@ -124,7 +141,10 @@ def _wait_for(path: Path, tries: int = 200) -> None:
 
 # -- starting ----------------------------------------------------------------------------
 def test_a_server_that_cannot_start_is_named():
-    with pytest.raises(TroupeError, match=r"MCP server '/nonexistent/mcp-server --flag' could not be started: .*No such file.* — check the command"):
+    with pytest.raises(
+        TroupeError,
+        match=r"MCP server '/nonexistent/mcp-server --flag' could not be started: .*No such file.* — check the command",
+    ):
         Registry().add_mcp_server("/nonexistent/mcp-server --flag")
 
 
@@ -139,7 +159,9 @@ def test_streamable_http_server(http_server, tmp_path):
     try:
         specs = registry.add_mcp_server(http_server, timeout_s=60)
         assert "make_click_track" in {s.name for s in specs} and registry.get("word_count").timeout_s == 60
-        audio = registry.get("make_click_track").invoke({"bpm": 90, "duration_s": 1.0}, ToolContext(output_dir=tmp_path))
+        audio = registry.get("make_click_track").invoke(
+            {"bpm": 90, "duration_s": 1.0}, ToolContext(output_dir=tmp_path)
+        )
         assert _wav_seconds(audio.path) == pytest.approx(1.0, abs=1e-3)
         assert registry.get("word_count").invoke({"text": "over http"}).load() == {"result": 2}
     finally:
