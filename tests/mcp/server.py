@@ -115,6 +115,13 @@ def silent_promise() -> Audio:
     return AudioContent(data="%%% not base64 %%%", mime_type="audio/wav")
 
 
+@server.tool()
+def garble() -> str:
+    """Write a line that is not JSON-RPC where the answer should go, then a proper answer."""
+    os.write(1, b"this is not json\n")
+    return "fine"
+
+
 # A MIDI file with one empty track: enough for a content check.
 TINY_MIDI = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
 

@@ -108,6 +108,25 @@ def test_malformed_file_data_is_refused(registry):
         registry.get("silent_promise").invoke({})
 
 
+def test_a_malformed_answer_is_a_tool_error():
+    registry = Registry()
+    try:
+        registry.add_mcp_server(f"{sys.executable} {Path(__file__).with_name('raw_server.py')}")
+        with pytest.raises(ToolError) as info:
+            registry.get("broken_sound").invoke({})
+        assert (
+            str(info.value)
+            == "MCP server 'raw', tool 'broken_sound' failed: its answer is not a valid MCP message"
+        )
+    finally:
+        registry.close()
+
+
+def test_a_stray_line_on_stdout_does_not_break_the_session(registry):
+    assert registry.get("garble").invoke({}).load() == {"result": "fine"}
+    assert registry.get("word_count").invoke({"text": "still fine"}).load() == {"result": 2}
+
+
 def test_cancelling_a_call_cancels_the_request_on_the_server(registry, tmp_path):
     marker = tmp_path / "cancelled.txt"
     ctx = ToolContext(output_dir=tmp_path / "out")
