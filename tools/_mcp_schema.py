@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ._artifacts import ARTIFACT_TYPES, Artifact, Json, Text
+from ._artifacts import ARTIFACT_TYPES, Artifact, Json
 from ._spec import Param
 
 __all__ = ["KIND_KEY", "RETURNS_KEY", "RemoteParams", "guess_returns", "params_from_schema", "safe_name"]
@@ -175,8 +175,3 @@ def _annotation(prop: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> A
     if types == "object":
         return dict[str, Any]
     return Any
-
-
-def text_kind(returns: type[Artifact]) -> bool:
-    """Whether ``returns`` is made from a result's text rather than from a file it holds."""
-    return returns in (Json, Text)
