@@ -190,9 +190,12 @@ def _print_result(result: RunResult) -> None:
 
 
 def _registry(args: argparse.Namespace) -> Registry:
+    from ._mcp_servers import add_mcp_servers
+
     registry = default_registry(builtins=not args.no_builtins)
     for path in args.tools:
         registry.register_file(path)
+    add_mcp_servers(registry, args.mcp_server)
     return registry
 
 
@@ -248,6 +251,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE.py",
         help="register the @tool functions in this Python file (repeatable)",
+    )
+    tool_opts.add_argument(
+        "--mcp-server",
+        action="append",
+        default=[],
+        metavar="'COMMAND ARGS' | URL",
+        help="add the tools of an MCP server: a command run over stdio, or an http(s):// URL "
+        "(repeatable; servers in $TROUPE_HOME/mcp_servers.toml are always added)",
     )
     tool_opts.add_argument("--no-builtins", action="store_true", help="hide the built-in tools")
 

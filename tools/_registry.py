@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ._mcp_remote import DEFAULT_TIMEOUT_S
 from ._spec import ToolSpec, get_spec
 from .errors import ToolDefinitionError, TroupeError, UnknownToolError
 
@@ -34,6 +35,7 @@ class Registry:
 
     def __init__(self, tools: Iterable[Any] = ()):
         self._tools: dict[str, ToolSpec] = {}
+        self._mcp_servers: list[Any] = []  # McpServerConnection, closed by close()
         for t in tools:
             self.register(t)
 
@@ -114,6 +116,57 @@ class Registry:
             else:
                 specs.append(self.register(target))
         return specs
+
+    def add_mcp_server(
+        self,
+        server: str,
+        *,
+        name: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        env: dict[str, str] | None = None,
+    ) -> list[ToolSpec]:
+        """Register the tools of another MCP server; they then plan and run like any tool.
+
+        The server keeps running (a stdio one as a subprocess) until :meth:`close` or the
+        interpreter exits. A remote tool keeps its name (made lower_snake_case) unless a
+        registered tool or another server's tool has it: then it is ``<server>_<tool>``.
+        Parameters come from its JSON schema; one marked ``"x-troupe-kind": "Audio"`` (any
+        artifact kind) takes an artifact, sent as its file path. The artifact kind it returns
+        comes from its ``_meta["troupe/returns"]``, else is guessed from its name and
+        description (audio/sound/speech/wav → Audio, image/picture/photo/png → Image,
+        video/mp4 → Video, midi → Midi, else Json). See docs/mcp.md.
+
+        Args:
+            server: ``"COMMAND ARGS"`` (run over stdio) or an ``http://`` / ``https://`` URL
+                (streamable HTTP).
+            name: what to call the server in tool-name prefixes and messages; by default
+                the name it gives itself, else its command's name.
+            timeout_s: the default time limit of each of its tools in seconds, > 0.
+            env: environment variables for a stdio server, over the few it always gets
+                (``PATH``, ``HOME``…); the rest of this process's environment is not passed.
+
+        Returns:
+            The specs of the tools it added, in the server's order.
+
+        Raises:
+            TroupeError: the MCP SDK is missing, or the server cannot be started, reached or
+                listed, or its tools' names clash; the message names the server.
+        """
+        from ._mcp_remote import McpServerConnection
+
+        connection = McpServerConnection(server, name=name, timeout_s=timeout_s, env=env).open()
+        try:
+            specs = connection.tool_specs(taken=self._tools)
+        except BaseException:
+            connection.close()
+            raise
+        self._mcp_servers.append(connection)
+        return [self.register(spec) for spec in specs]
+
+    def close(self) -> None:
+        """Stop the MCP servers this registry started (their tools then start them again)."""
+        for connection in self._mcp_servers:
+            connection.close()
 
     # -- looking up ------------------------------------------------------------------
     def get(self, name: str) -> ToolSpec:

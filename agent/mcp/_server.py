@@ -28,7 +28,8 @@ import mcp_types as types
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
-from tools import TroupeError, type_name
+from tools import Artifact, ToolSpec, TroupeError, type_name
+from tools._mcp_schema import RETURNS_KEY
 
 from .._agent import Agent
 from .._plan import Plan
@@ -97,7 +98,7 @@ class TroupeMcpServer:
             listed.append(
                 types.Tool(
                     name=spec.name, description=description, input_schema=spec.json_schema(),
-                    meta={"troupe/returns": type_name(spec.returns)},
+                    meta={RETURNS_KEY: _returned_kind(spec)},
                     annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
                 )
             )  # fmt: skip
@@ -221,6 +222,13 @@ class TroupeMcpServer:
         self, ctx: Any, params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         return self.files.read(str(params.uri))
+
+
+def _returned_kind(spec: ToolSpec) -> str:
+    """The artifact kind a call gives back: the tool's own, or Json for the run's record of a
+    tool that returns several fields."""
+    returns = spec.returns
+    return type_name(returns) if isinstance(returns, type) and issubclass(returns, Artifact) else "Json"
 
 
 def _refused(error: TroupeError) -> types.CallToolResult:

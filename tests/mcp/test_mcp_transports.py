@@ -20,7 +20,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from tools import default_registry
+from tools import Artifact, Audio, Registry, default_registry
+
+from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_TOOLS = str(Path(__file__).with_name("mcptools.py"))
@@ -126,14 +128,8 @@ def test_over_stdio_a_cancelled_call_cancels_its_step(folders):
     assert statuses == ["cancelled", "finished"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def http_server(folders):
+def troupe_http(folders):
     root, env = folders
     port = free_port()
     env = {**env, "TROUPE_MCP_TOKEN": "s3cret-token"}
@@ -160,14 +156,14 @@ def http_client(url: str, token: str | None) -> Client:
     return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers)))
 
 
-def test_over_http_a_token_is_required_and_calls_report_progress(http_server):
+def test_over_http_a_token_is_required_and_calls_report_progress(troupe_http):
     seen = []
 
     async def body():
         async def on_progress(progress, total, message):
             seen.append(progress)
 
-        async with http_client(http_server, "s3cret-token") as client:
+        async with http_client(troupe_http, "s3cret-token") as client:
             names = [t.name for t in (await client.list_tools()).tools]
             result = await client.call_tool("slow", {"duration_s": 0.5}, progress_callback=on_progress)
             return names, result
@@ -178,7 +174,7 @@ def test_over_http_a_token_is_required_and_calls_report_progress(http_server):
     assert len(seen) >= 3
     for token in (None, "wrong-token"):
         response = httpx2.post(
-            http_server, json={}, headers={"Authorization": f"Bearer {token}"} if token else {}
+            troupe_http, json={}, headers={"Authorization": f"Bearer {token}"} if token else {}
         )
         assert response.status_code == 401
 
@@ -194,3 +190,25 @@ def test_serving_http_beyond_loopback_without_a_token_is_refused(folders):
         "troupe: error: serving MCP on 0.0.0.0 lets anyone on the network run tools — pass --token "
         "(or set TROUPE_MCP_TOKEN), or bind 127.0.0.1"
     ]
+
+
+def test_another_troupe_registers_these_tools_with_their_kinds(folders):
+    """Troupe to Troupe: the markers make a remote tool's files typed exactly like the local one."""
+    root, env = folders
+    remote = Registry()
+    command = f"{sys.executable} -m agent.cli mcp --root {root}"
+    try:
+        remote.add_mcp_server(
+            command, name="other", env={"PYTHONPATH": str(ROOT), "TROUPE_HOME": env["TROUPE_HOME"]}
+        )
+        local = default_registry()
+        for spec in local:
+            twin = remote.get(spec.name)
+            assert {n: p.artifact_types for n, p in twin.params.items()} == {
+                n: p.artifact_types for n, p in spec.params.items()
+            }, spec.name
+            if isinstance(spec.returns, type) and issubclass(spec.returns, Artifact):
+                assert twin.returns is spec.returns, spec.name
+        assert remote.get("audio_mix").params["tracks"].artifact_types == {Audio}
+    finally:
+        remote.close()
