@@ -12,6 +12,7 @@ from tools import Registry, TroupeError, clean_text, default_registry
 from ._binding import ValidatedPlan, validate_plan
 from ._cache import Cache
 from ._context import Earlier
+from ._conversation import Conversation
 from ._executor import Executor
 from ._files import UserFiles
 from ._plan import Plan
@@ -19,7 +20,7 @@ from ._result import RunResult
 from ._store import RunStore
 from .events import Event
 from .planners import Planner, get_planner
-from .respond import LLMResponder, Responder, TemplateResponder, question
+from .respond import LLMResponder, Responder, TemplateResponder, next_steps, question
 
 __all__ = ["Agent"]
 
@@ -181,6 +182,7 @@ class Agent:
         run = self.store.new_run(request, out_dir, plan=validated.plan.to_dict())
         for event in self.executor.stream(validated, run, cancel):
             if event.kind == "run_finished":
+                event.result.extra["next_steps"] = next_steps(event.result, self.registry)
                 event.result.reply = self.responder.reply(event.result)
             yield event
 
@@ -190,6 +192,17 @@ class Agent:
     def run(self, request: str | None = None, files: Sequence[str | Path] = (), **options: Any) -> RunResult:
         """Like :meth:`stream`, but returns only the final :class:`RunResult`."""
         return final_result(self.stream(request, files, **options))
+
+    def conversation(self, folder: str | Path | None = None) -> Conversation:
+        """A new conversation: each request is planned with the results of the turns before it.
+
+        Args:
+            folder: where it is saved (default: a new folder under ``$TROUPE_HOME/conversations``).
+
+        Raises:
+            TroupeError: ``folder`` holds a conversation already (``Conversation.load`` resumes it).
+        """
+        return Conversation(self, folder)
 
 
 def final_result(events: Iterable[Event]) -> RunResult:

@@ -1,4 +1,4 @@
-"""``troupe``: plan and run requests, run saved plans, list tools and runs, start the web app.
+"""``troupe``: plan and run requests, run saved plans, chat, list tools and runs, start the web app.
 
 Exit codes: 0 everything finished; 1 a step failed; 2 the request, plan, files or options
 were unusable (nothing ran, or a tool refused its input); 130 interrupted.
@@ -20,6 +20,7 @@ import yaml
 
 from tools import Registry, TroupeError, default_registry, type_name
 
+from ._chat_cli import add_chat_command
 from ._plan import Plan
 from ._result import RunResult
 from ._runs_cli import add_runs_command
@@ -375,6 +376,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_mcp)
 
+    add_chat_command(sub, parents=[tool_opts, file_opts, plan_opts], make_agent=_agent)
     add_runs_command(sub)
     return parser
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from string import Template
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 import prompts
-from tools import iter_artifacts
+from tools import Artifact, Json, Registry, Text, ToolSpec, iter_artifacts
+from tools._types import artifact_types
 
 from ._plan import Plan
 from ._result import RunResult
 
-__all__ = ["LLMResponder", "Responder", "TemplateResponder", "describe_plan", "question"]
+__all__ = ["LLMResponder", "Responder", "TemplateResponder", "describe_plan", "next_steps", "question"]
 
 
 class Responder(Protocol):
@@ -53,6 +57,10 @@ class TemplateResponder:
         }
         name = "cancelled" if result.cancelled else "done" if done else "all_failed"
         text = " ".join(Template(self.templates[name]).safe_substitute(fields).split())
+        offers = result.extra.get("next_steps") or []
+        if offers and name == "done":
+            steps = "; ".join(f'"{offer}"' for offer in offers)
+            text += " " + Template(self.templates["next"]).safe_substitute(steps=steps)
         return f"{planner_reply} {text}".strip() if planner_reply and name == "done" else text
 
 
@@ -64,6 +72,89 @@ def question(plan: Plan) -> Plan:
     template = _parse(prompts.load("reply.txt"))["ask"]
     text = " ".join(Template(template).safe_substitute(options=options).split())
     return Plan(reply=text, confidence=plan.confidence, alternatives=readings)
+
+
+#: Words that point at something a request is about ("this speech", "my voice").
+_POINTERS = ("this", "that", "these", "my", "the")
+
+
+def next_steps(result: RunResult, registry: Registry, limit: int = 3) -> list[str]:
+    """The ``limit`` most useful follow-up requests for what ``result`` made.
+
+    Drawn from the tools' typed specs alone: a tool is offered when a parameter of it takes
+    a kind of file the run made. The best come first: those that take the run's end
+    products (not what its own steps used up), whose parameter is described in the words
+    of the tool that made the file ("the speech to lip-sync" for what ``text_to_speech``
+    made), that make a media file (not only a measurement), a kind the run has not made
+    yet, and that need no other file; ties keep the registry's order. Tools the run used
+    are not offered again. Each is phrased as the tool's own example that speaks of such a
+    file, the file named by "it" ("put soft piano under it").
+    """
+    used = {outcome.tool for outcome in result.steps}
+    consumed = {dep for step in result.plan.steps for dep in step.dependencies()}
+    made: list[tuple[Artifact, ToolSpec | None, bool]] = []
+    for outcome in result.steps:
+        if outcome.ok:
+            maker = registry.get(outcome.tool) if outcome.tool in registry else None
+            made += [(a, maker, outcome.id not in consumed) for a in iter_artifacts(outcome.output)]
+    kinds_made = {type(a) for a, _, _ in made}
+    ranked = []
+    for order, spec in enumerate(registry):
+        if spec.name in used:
+            continue
+        best = None
+        for artifact, maker, end_product in made:
+            for param in spec.params.values():
+                if not any(isinstance(artifact, t) for t in param.artifact_types):
+                    continue
+                maker_words = _words(f"{maker.name} {' '.join(maker.tags)}") if maker else set()
+                fits = bool(_words(param.description) & maker_words)
+                score = (end_product, fits, *_makes(spec, kinds_made), _needs_nothing_more(spec, kinds_made))
+                if best is None or score > best[0]:
+                    best = (score, maker_words)
+        if best is not None and spec.examples:
+            ranked.append((best[0], -order, _phrase(spec.examples, best[1])))
+    ranked.sort(reverse=True)
+    return list(dict.fromkeys(text for *_, text in ranked))[:limit]
+
+
+def _makes(spec: ToolSpec, kinds_made: set[type]) -> tuple[bool, bool]:
+    """Whether ``spec`` makes a media file (not only a measurement), and a kind not made yet."""
+    returns = spec.returns
+    kinds = set(artifact_types(returns))
+    if isinstance(returns, type) and issubclass(returns, BaseModel) and not issubclass(returns, Artifact):
+        kinds |= {t for f in returns.model_fields.values() for t in artifact_types(f.annotation)}
+    media = {k for k in kinds if not issubclass(k, (Json, Text))}
+    return bool(media), bool(media - kinds_made)
+
+
+def _needs_nothing_more(spec: ToolSpec, kinds_made: set[type]) -> bool:
+    """Whether every file ``spec`` requires is of a kind the run made."""
+    return all(
+        any(issubclass(k, t) for k in kinds_made for t in p.artifact_types)
+        for p in spec.params.values()
+        if p.required and p.artifact_types
+    )
+
+
+def _phrase(examples: tuple[str, ...], maker_words: set[str]) -> str:
+    """The example that speaks of the maker's kind of file, that file called "it"."""
+
+    def points(example: str) -> tuple[bool, bool]:
+        said = set(re.findall(r"[a-z]+", example.lower()))
+        return bool(_words(example) & maker_words), bool(said & set(_POINTERS))
+
+    example = max(examples, key=points)  # max keeps the first of equals
+    for word in sorted(maker_words):
+        pattern = rf"\b(?:{'|'.join(_POINTERS)})\s+{re.escape(word)}s?\b"
+        example, n = re.subn(pattern, "it", example, count=1, flags=re.IGNORECASE)
+        if n:
+            break
+    return example
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
 
 
 def describe_plan(plan: Plan) -> str:
