@@ -1,9 +1,12 @@
 """text_sentiment: is a text positive, negative or neutral, and which speaking style suits it?
 
-VADER (a lexicon and rules tuned on social-media text, by Hutto and Gilbert) gives the
-compound score and the label; TextBlob's pattern lexicon gives a second opinion.
-``emotion`` maps the result onto the six speaking styles, so a plan can read a text
-"with the matching emotion": ``text_to_speech(style=$sentiment.emotion)``.
+A logistic head trained here on human-rated tweets and movie-review snippets reads the
+MiniLM sentence embedding together with VADER's lexicon and rules (Hutto and Gilbert: they
+catch negation, intensifiers, capitals and emoji) and TextBlob's pattern lexicon; it gives
+the compound score and the label (see :mod:`._sentiment_model`). Without the bundled MiniLM
+model (the ``planner`` extra) VADER alone decides, and the report says so. ``emotion`` maps
+the result onto the six speaking styles, so a plan can read a text "with the matching
+emotion": ``text_to_speech(style=$sentiment.emotion)``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import re
 import threading
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
-from .. import Json, ToolContext, tool
+from .. import Json, ToolContext, TroupeError, tool
 from ._text import MAX_CHARS, check_text, has_content, split_sentences
 from .styles import Style
 
@@ -66,13 +70,17 @@ class TextScores(BaseModel):
 class Sentiment(BaseModel):
     """What text_sentiment gives back; every field can be used in a plan as ``$step.field``."""
 
-    label: Literal["positive", "negative", "neutral"]
-    emotion: Style
-    compound: float
-    polarity: float
-    subjectivity: float
-    agreement: bool
-    report: Json
+    label: Literal["positive", "negative", "neutral"] = Field(description="by the compound score's sign")
+    emotion: Style = Field(description="the speaking style that suits the text")
+    compound: float = Field(
+        description="-1 (surely negative) to 1 (surely positive): 2·P(positive) − 1 of the learned model, "
+        "so near 0 means unsure; VADER's compound when the model is not installed"
+    )
+    vader: float = Field(description="VADER's compound score alone, -1 to 1")
+    polarity: float = Field(description="TextBlob polarity, -1 to 1")
+    subjectivity: float = Field(description="TextBlob subjectivity, 0 (factual) to 1 (opinion)")
+    agreement: bool = Field(description="whether the label and VADER's own label agree")
+    report: Json = Field(description="per-sentence scores and how the label was reached")
 
 
 @functools.cache
@@ -149,9 +157,10 @@ def text_emotion(text: str, compound: float) -> tuple[str, dict[str, Any]]:
 def text_sentiment(text: Annotated[str, Field(max_length=MAX_CHARS)], *, ctx: ToolContext) -> Sentiment:
     """Judge whether English text is positive, negative or neutral, and which speaking style suits it.
 
-    Gives the label, VADER's compound score, TextBlob's polarity and subjectivity, and
-    ``emotion`` (neutral, happy, sad, angry, calm or excited) that can be passed straight
-    to text_to_speech's style; ``report`` holds per-sentence scores.
+    Gives the label, a calibrated compound score (near 0: unsure), VADER's own score,
+    TextBlob's polarity and subjectivity, and ``emotion`` (neutral, happy, sad, angry,
+    calm or excited) that can be passed straight to text_to_speech's style; ``report``
+    holds per-sentence scores.
 
     Args:
         text: English text to judge, 1 to 100 000 characters; emoji count.
@@ -161,49 +170,78 @@ def text_sentiment(text: Annotated[str, Field(max_length=MAX_CHARS)], *, ctx: To
     """
     text = check_text(text, speakable=False)  # emoji carry feeling too: VADER reads them
     sentences = [s for _, s in split_sentences(text, keep=has_content)]
-    per_sentence = []
+    lexicon = []
     for i, sentence in enumerate(sentences):
-        scores = score_text(sentence)
-        per_sentence.append(
-            {"sentence": sentence[:300], "label": polarity_label(scores.compound), **scores.model_dump()}
-        )
+        lexicon.append(score_text(sentence))
         if i % 200 == 199:
-            ctx.report(i / len(sentences), f"sentence {i + 1}/{len(sentences)}")
-    if len(text) <= _WHOLE_TEXT_CHARS:
+            ctx.report(0.5 * i / len(sentences), f"sentence {i + 1}/{len(sentences)}")
+    learned = _learned_compounds(sentences, lexicon)
+    compounds = learned if learned is not None else [s.compound for s in lexicon]
+    per_sentence = [
+        {"sentence": sentence[:300], "label": polarity_label(c), "compound": c, "vader": scores.model_dump()}
+        for sentence, scores, c in zip(sentences, lexicon, compounds, strict=True)
+    ]
+    if len(text) <= _WHOLE_TEXT_CHARS:  # scored as a whole: the rules and the model see across sentences
         overall = score_text(text)
+        whole = _learned_compounds([text], [overall])
+        compound = whole[0] if whole is not None else overall.compound
     else:  # VADER's compound saturates on long text, so average the sentences, weighted by length
-        weights = [len(s) for s in sentences]
+        weights = np.array([len(s) for s in sentences], dtype=float) / sum(len(s) for s in sentences)
         overall = TextScores(
             **{
-                field: round(
-                    sum(w * row[field] for w, row in zip(weights, per_sentence, strict=True)) / sum(weights),
-                    4,
-                )
-                for field in TextScores.model_fields
+                f: round(float(weights @ [getattr(s, f) for s in lexicon]), 4)
+                for f in TextScores.model_fields
             }
         )
-    label = polarity_label(overall.compound)
-    emotion, cues = text_emotion(text, overall.compound)
-    agreement = polarity_label(overall.polarity) == label  # TextBlob's sign, by the same thresholds
+        compound = round(float(weights @ compounds), 4)
+    label = polarity_label(compound)
+    emotion, cues = text_emotion(text, compound)
+    agreement = polarity_label(overall.compound) == label
+    method = (
+        "learned: logistic head over MiniLM embeddings and VADER/TextBlob scores (docs/speech.md); "
+        "compound = 2·P(positive) − 1"
+        if learned is not None
+        else "VADER compound (the MiniLM model is not installed: pip install 'troupe[planner]')"
+    )
     report = Json.write(
         ctx,
         "sentiment.json",
         {
-            "label": label,
-            "emotion": emotion,
-            **overall.model_dump(),
-            "agreement": agreement,
-            "emotion_cues": cues,
-            "method": "VADER compound (label at >= 0.05 / <= -0.05) with TextBlob pattern polarity as a second opinion",
-            "sentences": per_sentence,
+            "label": label, "emotion": emotion, "compound": compound, "vader": overall.model_dump(),
+            "agreement": agreement, "emotion_cues": cues,
+            "method": method + "; label positive at >= 0.05, negative at <= -0.05", "sentences": per_sentence,
         },
-    )
+    )  # fmt: skip
     return Sentiment(
-        label=label,
-        emotion=emotion,
-        compound=overall.compound,
-        polarity=overall.polarity,
-        subjectivity=overall.subjectivity,
-        agreement=agreement,
-        report=report,
-    )
+        label=label, emotion=emotion, compound=compound, vader=overall.compound, polarity=overall.polarity,
+        subjectivity=overall.subjectivity, agreement=agreement, report=report,
+    )  # fmt: skip
+
+
+def _learned_compounds(texts: list[str], lexicon: list[TextScores]) -> list[float] | None:
+    """The learned model's compound (2·P(positive) − 1) per text; None without the model.
+
+    Text with no letter (emoji, symbols) is left to VADER, which knows emoji; the sentence
+    embedding does not.
+    """
+    from ._sentiment_model import head, lexicon_features
+
+    model = head()
+    if model is None or not texts:
+        return None
+    try:
+        from .._minilm import encoder
+
+        embed = encoder()
+    except TroupeError:  # the planner extra (MiniLM) is not installed
+        return None
+    wordy = [i for i, t in enumerate(texts) if any(ch.isalpha() for ch in t)]
+    compounds = [round(s.compound, 4) for s in lexicon]
+    if wordy:
+        scores = model.compound(
+            embed.encode([texts[i] for i in wordy]),
+            lexicon_features([lexicon[i].model_dump() for i in wordy]),
+        )
+        for i, score in zip(wordy, scores, strict=True):
+            compounds[i] = round(float(score), 4)
+    return compounds
