@@ -7,6 +7,7 @@ hand, run them with their own executor, or consume the event stream.
 from ._agent import Agent, final_result, make_executor
 from ._binding import BoundStep, ValidatedPlan, validate_plan
 from ._cache import Cache
+from ._context import Earlier, earlier_results
 from ._executor import Executor
 from ._files import UserFiles
 from ._plan import FileRef, Plan, PlanFormatError, Step, StepRef
@@ -26,6 +27,8 @@ __all__ = [
     "Event",
     "EventKind",
     "final_result",
+    "Earlier",
+    "earlier_results",
     # plans
     "Plan",
     "Step",
