@@ -83,7 +83,7 @@ class ScriptedPlanner:
     def __init__(self, plans: dict[str, dict]):
         self.plans = plans
 
-    def plan(self, request: str, files: Sequence[Path], registry: Registry) -> Plan:
+    def plan(self, request: str, files: Sequence[Path], registry: Registry, context: Sequence = ()) -> Plan:
         for keyword, data in self.plans.items():
             if keyword in request.lower():
                 names = [Path(f).name for f in files]
