@@ -88,7 +88,9 @@ class Panel:
         """Open the editor on one step of the last run, to re-run it with other arguments."""
         session = self.new_session(session)
         last = session.turns[-1] if session.turns else None
-        if step_id and last is not None and step_id in {s.id for s in last.result.steps if s.ok}:
+        if session.draft is not None and session.draft.focus == step_id:
+            pass  # already open (the picker reports its own value too): keep the edits
+        elif step_id and last is not None and step_id in {s.id for s in last.result.steps if s.ok}:
             draft = Draft.rerun(last.result, last.given, step_id)
             try:
                 draft.check(self.agent.registry, session.user_files(draft.given))
@@ -130,7 +132,7 @@ class Panel:
 
     def _editor(self, version: int, session: Session | None) -> None:
         draft = session.draft if session is not None else None
-        if draft is None or draft.version != version:
+        if draft is None:  # ``version`` only says when to redraw; the session's draft is drawn
             return
         try:
             fields = draft.fields(self.agent.registry, session.user_files(draft.given))
@@ -143,7 +145,7 @@ class Panel:
                 step = f.step
                 gr.Markdown(f"**`{step}`** · {draft.plan.step(step).tool}")
             component = _input(f)
-            component.input(
+            component.change(  # not .input: Gradio 6 sends no input event for a rendered box
                 self._edit_handler(draft.version, f.step, f.name),
                 [component, self.session_state],
                 [self.note, self.run],
@@ -169,7 +171,9 @@ class Panel:
 def _input(f: Field) -> gr.components.Component:
     label, elem_id = f"{f.step} · {f.name}", f"troupe-arg-{f.step}-{f.name}"
     if f.kind == "choice":
-        return gr.Dropdown(list(f.choices), value=f.value, label=label, info=f.info, elem_id=elem_id)
+        return gr.Dropdown(
+            list(f.choices), value=f.value, label=label, info=f.info, elem_id=elem_id, interactive=True
+        )
     if f.kind in ("file", "files"):
         choices = list(
             dict.fromkeys([*f.choices, *(f.value if f.kind == "files" else [f.value] if f.value else [])])
@@ -182,9 +186,10 @@ def _input(f: Field) -> gr.components.Component:
             label=label,
             info=f.info,
             elem_id=elem_id,
+            interactive=True,
         )
     return gr.Textbox(value=f.value or "", placeholder="(the tool's default)", label=label, info=f.info,
-                      elem_id=elem_id)  # fmt: skip
+                      elem_id=elem_id, interactive=True)  # fmt: skip
 
 
 def _heading(draft: Draft) -> str:
