@@ -7,6 +7,7 @@ hand, run them with their own executor, or consume the event stream.
 from ._agent import Agent, final_result, make_executor
 from ._binding import BoundStep, ValidatedPlan, validate_plan
 from ._cache import Cache
+from ._context import Earlier, earlier_results
 from ._conversation import Conversation, Turn
 from ._executor import Executor
 from ._files import UserFiles
@@ -30,6 +31,8 @@ __all__ = [
     # conversations
     "Conversation",
     "Turn",
+    "Earlier",
+    "earlier_results",
     # plans
     "Plan",
     "Step",

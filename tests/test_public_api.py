@@ -25,7 +25,7 @@ def test_tools_exports():
 def test_agent_exports():
     assert sorted(agent.__all__) == sorted(
         ["Agent", "RunResult", "StepOutcome", "Event", "EventKind", "final_result",
-         "Conversation", "Turn",
+         "Conversation", "Turn", "Earlier", "earlier_results",
          "Plan", "Step", "StepRef", "FileRef", "UserFiles", "validate_plan", "ValidatedPlan", "BoundStep",
          "Planner", "get_planner", "Responder", "TemplateResponder", "LLMResponder",
          "Executor", "make_executor", "StepRunner", "ThreadRunner", "Job", "Cache", "RunStore", "RunRecord",

@@ -15,6 +15,7 @@ import gradio as gr
 from agent import Agent
 
 from ._handlers import Handlers
+from ._panel import Panel
 from ._settings import DEFAULT_CHOICE, PlannerChoices, PlannerSpec
 
 __all__ = ["TroupeApp", "create_app"]
@@ -112,10 +113,12 @@ def create_app(
                 label="Message",
                 show_label=False,
             )
+            panel = Panel(agent, handlers.session, session_state)
             with gr.Row():
                 download = gr.DownloadButton(
                     "Download all (zip)", interactive=False, elem_id="troupe-download"
                 )
+                stop = gr.Button("Stop the run", elem_id="troupe-stop")
                 new = gr.Button("New chat")
             gr.Examples([[{"text": e, "files": []}] for e in _EXAMPLES], inputs=[box], label="Try")
         with gr.Tab("Runs") as runs_tab:
@@ -136,20 +139,31 @@ def create_app(
         with gr.Tab("Tools"):
             gr.Markdown(_tools_markdown(agent))
 
-        chat_event = box.submit(
-            handlers.respond,
-            [box, session_state],
-            [chatbot, session_state, box, download],
-            api_name="chat",
-            concurrency_limit=max_concurrent_runs,
-            concurrency_id="runs",
+        chat = [chatbot, session_state, box, download]
+        runs = {"concurrency_limit": max_concurrent_runs, "concurrency_id": "runs"}
+        chat_event = box.submit(handlers.respond, [box, session_state], chat, api_name="chat", **runs)
+        run_event = panel.run.click(handlers.run_draft, [session_state], chat, api_name="run_plan", **runs)
+        turns = [chat_event, run_event]
+        for button in panel.suggestions:
+            turns.append(
+                button.click(
+                    handlers.send_suggestion, [button, session_state], chat, api_visibility="private", **runs
+                )
+            )
+        for turn in turns:  # after each turn: the plan to review, the steps to re-run, the suggestions
+            turn.then(panel.show, [session_state], panel.outputs, api_visibility="private")
+        panel.run.click(
+            lambda: gr.Button(interactive=False), None, panel.run, api_visibility="private", queue=False
         )
+        panel.wire()
         box.stop(handlers.stop, [session_state], None, api_name="stop", queue=False)
-        cleared = [chatbot, session_state, box, download]
+        stop.click(handlers.stop, [session_state], None, api_visibility="private", queue=False)
         # Starting over also ends a turn still streaming, so it cannot redraw the old chat.
-        new.click(handlers.new_chat, [session_state], cleared, api_name="new_chat", cancels=[chat_event])
-        chatbot.clear(
-            handlers.new_chat, [session_state], cleared, api_visibility="private", cancels=[chat_event]
+        new.click(handlers.new_chat, [session_state], chat, api_name="new_chat", cancels=turns).then(
+            panel.show, [session_state], panel.outputs, api_visibility="private"
+        )
+        chatbot.clear(handlers.new_chat, [session_state], chat, api_visibility="private", cancels=turns).then(
+            panel.show, [session_state], panel.outputs, api_visibility="private"
         )
         refresh.click(handlers.list_runs, [session_state], [session_state, runs_table, pick], api_name="runs")
         runs_tab.select(

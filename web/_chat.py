@@ -1,5 +1,12 @@
 """One chat turn: check the uploads, plan the request, run it, and show it as it happens.
 
+A request is planned with the results of the conversation's earlier runs (a follow-up
+such as "how loud is it?" reads the tone just made), within the session's files. When the
+user asked to review plans, or the planner was unsure, the plan is kept as a
+:class:`~web._review.Draft` for the page to show instead of running it; a reviewed plan, or
+one step of a finished run re-run with other arguments, runs through :meth:`ChatTurn.run_draft`.
+Only one turn of a session plans or runs at a time.
+
 The run is driven on a helper thread that only forwards the agent's events into a queue;
 previews of finished steps (players, tables, plots, a piano roll and its rendering) are
 made on a second helper thread that posts them to the same queue. The chat side drains
@@ -9,23 +16,24 @@ neither a slow preview nor a burst of progress events ever holds up the run or t
 
 from __future__ import annotations
 
+import inspect
 import logging
-import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from agent import Agent, Event, Plan, PlanError, Planner, RunResult
+from agent import Agent, Plan, Planner, RunResult
 from tools import TroupeError, clean_text
 
 from ._checklist import Checklist
+from ._live import END, LiveRun, Preview, drain, failure_text, forward, message, preview
 from ._render import ArtifactRenderer
+from ._review import Draft
 from ._session import Session
 
 __all__ = ["ChatTurn", "TurnUpdate"]
@@ -33,7 +41,6 @@ __all__ = ["ChatTurn", "TurnUpdate"]
 log = logging.getLogger(__name__)
 
 _MIN_UPDATE_S = 0.1  # at most ten screen updates a second, however chatty the tools are
-_END = object()
 
 
 @dataclass
@@ -59,6 +66,8 @@ class ChatTurn:
         text: what the user asked.
         files: paths of the files the user uploaded with it.
         planner: a planner chosen in the settings, instead of the agent's own.
+        review: show the plan for review instead of running it (a plan the planner is
+            unsure of, below the agent's ``ask_below``, is shown for review anyway).
     """
 
     def __init__(
@@ -66,23 +75,56 @@ class ChatTurn:
         agent: Agent,
         session: Session,
         history: list[dict[str, Any]],
-        text: str,
+        text: str = "",
         files: Sequence[str | Path] = (),
         planner: Planner | None = None,
+        *,
+        review: bool = False,
     ):
-        self.agent, self.session, self.planner = agent, session, planner
+        self.agent, self.session, self.planner, self.review = agent, session, planner, review
         self.history = list(history)
         self.text = clean_text(text).strip()  # a lone surrogate must reach neither a file nor the page
         self.files = [Path(f) for f in files]
         self.cancel = threading.Event()
         self.zip_path: Path | None = None
-        session.cancel = self.cancel  # the Stop button reaches this turn's run through the session
+        self.epoch = session.epoch
+        self.given: tuple[Path, ...] = ()  # the files the running plan reads its @names against
+        self.owner = False  # whether this turn holds the session (its history is the chat's)
 
     def __iter__(self) -> Iterator[TurnUpdate]:
         user_content: list[Any] = [self.text] if self.text else []
         user_content += [{"path": str(f)} for f in self.files]
         if user_content:
             self.history.append({"role": "user", "content": user_content})
+        yield from self._exclusive(self._answer())
+
+    def run_draft(self, draft: Draft) -> Iterator[TurnUpdate]:
+        """Run a reviewed plan, or a re-run of one step, as the next turn of the chat."""
+        self.text = draft.request
+        if draft.focus:
+            args = ", ".join(f"{k}: {v}" for k, v in draft.plan.step(draft.focus).args.items())
+            self.history.append(
+                {"role": "user", "content": f"↻ Re-run `{draft.focus}` with {args or 'its defaults'}"}
+            )
+        yield from self._exclusive(self._run_checked(draft))
+
+    def _exclusive(self, body: Iterator[TurnUpdate]) -> Iterator[TurnUpdate]:
+        """``body``, unless another turn of this session is planning or running."""
+        if not self.session.busy.acquire(blocking=False):
+            self.say(_BUSY)
+            yield self.update()
+            return
+        self.owner = True
+        try:
+            self.session.cancel = self.cancel  # the Stop button reaches this turn through the session
+            self.session.next_steps = []
+            yield from body
+        finally:
+            self.owner = False
+            self.session.busy.release()
+
+    def _answer(self) -> Iterator[TurnUpdate]:
+        self.session.draft = None  # a new message replaces a plan still waiting for review
         check = self.session.accept_uploads(self.files)
         if check.problems:
             self.say("⚠ I could not use " + ("these files" if len(check.problems) > 1 else "this file") + ":\n"
@@ -93,21 +135,36 @@ class ChatTurn:
             return
         self.say("Planning…")
         yield self.update()
-        plan = self.make_plan(check.accepted)
+        # Files uploaded earlier in the chat stay usable when this message brings none.
+        uploads = check.accepted or list(self.session.uploaded)
+        context = self.session.context()
+        given = tuple(dict.fromkeys([*uploads, *(e.path for e in context)]))
+        plan = self.make_plan(uploads, context)
         if plan is None:
             yield self.update()
             return
         if not plan.steps:
-            self.history[-1] = self.message(plan.reply or _NO_PLAN)
+            reply = plan.reply or _NO_PLAN
+            if not check.accepted:
+                reply = f"{self._nothing_earlier()}{reply}"
+            self.history[-1] = self.message(_for_the_page(reply))
             yield self.update()
             return
-        yield from self.run(plan, check.accepted)
+        unsure = plan.confidence is not None and plan.confidence < self.agent.ask_below
+        if self.review or unsure:
+            self.propose(Draft(plan, self.text, given, low_confidence=unsure))
+            yield self.update()
+            return
+        yield from self.run(plan, given)
 
     # -- planning ------------------------------------------------------------------------
-    def make_plan(self, files: list[Path]) -> Plan | None:
-        """The plan for the request; None (after saying why in the chat) when there is none."""
+    def make_plan(self, files: list[Path], context: list) -> Plan | None:
+        """The plan for the request, built on ``context`` (the earlier results); None
+        (after saying why in the chat) when there is none."""
         try:
             planner = self.planner or self.agent.planner
+            if context and _takes_context(planner):
+                return planner.plan(self.text, files, self.agent.registry, context=context)
             return planner.plan(self.text, files, self.agent.registry)
         except TroupeError as e:
             self.history[-1] = self.message(f"I could not plan that: {e}")
@@ -116,10 +173,63 @@ class ChatTurn:
             self.history[-1] = self.message(f"Planning failed unexpectedly ({type(e).__name__}: {e}).")
         return None
 
+    def _nothing_earlier(self) -> str:
+        """What only the chat knows about why a follow-up found nothing to build on: the
+        earlier runs made nothing (the planner is told of results, not of failed runs)."""
+        if self.session.turns and not self.session.context():
+            return "No step of the earlier runs in this chat finished, so there is no result to build on. "
+        return ""
+
+    def propose(self, draft: Draft) -> None:
+        """Keep ``draft`` for the page to show for review, and say so in the chat."""
+        try:
+            draft.check(self.agent.registry, self.session.user_files(draft.given))
+        except TroupeError as e:
+            draft.problem = str(e)
+        if self.epoch == self.session.epoch:
+            self.session.draft = draft
+        n = len(draft.plan.steps)
+        head = (
+            f"I am not sure I understood (confidence {draft.plan.confidence:.0%}), so here is my plan "
+            if draft.low_confidence
+            else "Here is the plan "
+        )
+        text = (
+            head
+            + f"({n} step{'s' if n != 1 else ''}) — check it under the chat, change any argument, then press **Run**."
+        )
+        if draft.plan.reply:
+            text += f"\n\n{draft.plan.reply}"
+        self.history[-1] = self.message(_for_the_page(text))
+
     # -- running -------------------------------------------------------------------------
-    def run(self, plan: Plan, files: list[Path]) -> Iterator[TurnUpdate]:
+    def _run_checked(self, draft: Draft) -> Iterator[TurnUpdate]:
+        """Run ``draft`` if it still passes its checks (the page keeps Run disabled until
+        it does, but another tab may have changed the files underneath)."""
+        self.say("Checking the plan…")
+        try:
+            problem = draft.check(self.agent.registry, self.session.user_files(draft.given))
+        except TroupeError as e:
+            problem = str(e)
+        if problem:
+            self.history[-1] = self.message(f"Nothing ran: {problem}")
+            yield self.update()
+            return
+        if self.epoch == self.session.epoch:
+            self.session.draft = None
+        yield from self.run(draft.plan, draft.given)
+
+    def run(self, plan: Plan, given: Sequence[Path]) -> Iterator[TurnUpdate]:
+        """Run ``plan``; its ``@names`` are read against ``given`` within the session's files."""
+        try:
+            files = self.session.user_files(given)  # the plan may read only this session's files
+        except TroupeError as e:  # an earlier result deleted underneath
+            self.history[-1] = self.message(f"The run could not start: {e}")
+            yield self.update()
+            return
+        self.given = tuple(given)
         run_dir = self.session.new_run_dir(self.text)
-        live = _LiveRun(
+        live = LiveRun(
             checklist=Checklist(plan),
             at=len(self.history) - 1,  # the "Planning…" message becomes the checklist
             renderer=ArtifactRenderer(
@@ -129,21 +239,15 @@ class ChatTurn:
             ),
         )
         self.history[live.at] = self.message(live.checklist.markdown())
-        events = self.agent.stream(
-            self.text,
-            self.session.user_files(files),  # the plan may read only this session's files
-            plan=plan,
-            out_dir=run_dir,
-            cancel=self.cancel,
-        )
+        events = self.agent.stream(self.text, files, plan=plan, out_dir=run_dir, cancel=self.cancel)
         threading.Thread(
-            target=_forward, args=(events, live.inbox), name="troupe-web-run", daemon=True
+            target=forward, args=(events, live.inbox), name="troupe-web-run", daemon=True
         ).start()
         yield self.update()
         last = time.monotonic()
         try:
             while live.n_pending or not live.run_over:
-                for item in _drain(live.inbox):
+                for item in drain(live.inbox):
                     self.take(live, item)
                 wait = _MIN_UPDATE_S - (time.monotonic() - last)
                 if wait > 0:
@@ -154,23 +258,23 @@ class ChatTurn:
             self.cancel.set()
             live.previews.shutdown(wait=False, cancel_futures=True)
 
-    def take(self, live: _LiveRun, item: Any) -> None:
+    def take(self, live: LiveRun, item: Any) -> None:
         """Show one message from the run (an event, an error, the end) or from the previews."""
-        if item is _END:
+        if item is END:
             live.run_over = True
-        elif isinstance(item, _Preview):
+        elif isinstance(item, Preview):
             live.n_pending -= 1
             slot = next(i for i, m in enumerate(self.history) if m is item.slot)
             self.history[slot : slot + 1] = item.messages
         elif isinstance(item, BaseException):
-            self.history[live.at] = self.message(_failure_text(item))
+            self.history[live.at] = self.message(failure_text(item))
         else:
             if live.checklist.apply(item):
                 self.history[live.at] = self.message(live.checklist.markdown())
             if item.kind in ("finished", "cached"):
                 slot = self.message(f"**{item.step_id}** — preparing the preview…")
                 self.history.append(slot)
-                live.previews.submit(_preview, live.renderer, item, slot, live.inbox)
+                live.previews.submit(preview, live.renderer, item, slot, live.inbox)
                 live.n_pending += 1
             elif item.kind == "run_finished":
                 self.finish(item.result)
@@ -178,6 +282,9 @@ class ChatTurn:
     def finish(self, result: RunResult) -> None:
         """The closing reply: the responder's summary, every file, and the zip of the run."""
         zip_path = self.zip_path = self.session.zip_run(result.run_dir)
+        if self.session.remember(result, self.given, self.epoch):
+            suggestions = result.extra.get("next_steps") or []
+            self.session.next_steps = [clean_text(str(s)).strip() for s in suggestions if str(s).strip()][:3]
         files = [str(a.path) for a in result.artifacts()]
         # The server's folder means nothing in a browser; the zip below holds the same files.
         reply = (result.reply or "Done.").replace(str(result.run_dir), "the zip below")
@@ -189,81 +296,36 @@ class ChatTurn:
     def say(self, text: str) -> None:
         self.history.append(self.message(text))
 
-    @staticmethod
-    def message(text: str) -> dict[str, Any]:
-        return {"role": "assistant", "content": text}
+    message = staticmethod(message)
 
     def update(self) -> TurnUpdate:
+        """The chat as this turn shows it; the session keeps it too, unless another turn
+        holds the session or the chat was started over meanwhile."""
+        if self.owner and self.epoch == self.session.epoch:
+            self.session.history = list(self.history)
         return TurnUpdate(list(self.history), self.zip_path)
 
 
+def _takes_context(planner: Planner) -> bool:
+    """Whether ``planner.plan`` takes earlier results; planners written before follow-ups
+    existed take three arguments, and still plan every message alone."""
+    try:
+        params = inspect.signature(planner.plan).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "context" or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _for_the_page(reply: str) -> str:
+    """A planner's reply in this page's words: files come with the clip button, not ``-f``."""
+    return reply.replace("attach a file with -f", "attach a file with the clip button")
+
+
+_BUSY = (
+    "⚠ This chat is still busy with a request (perhaps from another tab). Wait for it to "
+    "finish, or press Stop, then send this again."
+)
 _NO_PLAN = (
     "I have no tool for that request. Ask for speech, music, a talking portrait or a gesture "
     "animation — the Tools tab lists what I can do."
 )
-
-
-@dataclass
-class _LiveRun:
-    """The chat's view of a run in progress.
-
-    Previews (a piano roll, a MIDI rendering) take seconds, so one helper thread makes
-    them in step order while the checklist keeps moving, each into a slot kept in the chat.
-    """
-
-    checklist: Checklist
-    at: int  # where the checklist is in the history
-    renderer: ArtifactRenderer
-    inbox: queue.Queue[Any] = field(default_factory=queue.Queue)
-    previews: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="troupe-web-preview")
-    )
-    n_pending: int = 0  # previews asked for and not back yet
-    run_over: bool = False
-
-
-def _drain(inbox: queue.Queue[Any]) -> list[Any]:
-    """Wait for one message, then take every other one already there."""
-    batch = [inbox.get()]
-    while not inbox.empty():
-        batch.append(inbox.get_nowait())
-    return batch
-
-
-@dataclass(frozen=True)
-class _Preview:
-    """The chat messages made for a finished step, to put in place of ``slot``."""
-
-    slot: dict[str, Any]
-    messages: list[dict[str, Any]]
-
-
-def _preview(renderer: ArtifactRenderer, event: Event, slot: dict[str, Any], inbox: queue.Queue[Any]) -> None:
-    try:
-        messages = renderer.messages(event.step_id, event.tool, event.output)
-    except Exception as e:  # a preview that fails must not stall the chat
-        log.exception("preview of step %s failed", event.step_id)
-        messages = [
-            ChatTurn.message(f"**{event.step_id}** · {event.tool} — no preview ({type(e).__name__}: {e})")
-        ]
-    inbox.put(_Preview(slot, messages))
-
-
-def _forward(events: Iterator[Event], inbox: queue.Queue[Any]) -> None:
-    """Put every event of ``events`` into ``inbox``, then an error if one ended it, then _END."""
-    try:
-        for event in events:
-            inbox.put(event)
-    except BaseException as e:
-        inbox.put(e)
-    finally:
-        inbox.put(_END)
-
-
-def _failure_text(error: BaseException) -> str:
-    if isinstance(error, PlanError):
-        return f"The plan did not pass its checks, so nothing ran:\n\n```\n{error}\n```"
-    if isinstance(error, TroupeError):
-        return f"The run could not start: {error}"
-    log.error("run failed", exc_info=error)
-    return f"The run failed unexpectedly ({type(error).__name__}: {error}). Other requests still work."

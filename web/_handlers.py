@@ -53,10 +53,29 @@ class Handlers:
         session = self.session(session)
         message = message or EMPTY_INPUT
         text, files = message.get("text") or "", message.get("files") or []
+        turn = ChatTurn(
+            self.agent, session, session.history, text, files, session.planner, review=session.review
+        )
+        yield from self._shown(session, iter(turn))
+
+    def send_suggestion(self, text: str, session: Session | None) -> Iterator[tuple]:
+        """Send a suggested next step (a button's label) as the next message."""
+        yield from self.respond({"text": text, "files": []}, session)
+
+    def run_draft(self, session: Session | None) -> Iterator[tuple]:
+        """Run the plan shown for review (or re-run its step), as edited; same outputs as
+        :meth:`respond`."""
+        session = self.session(session)
+        if session.draft is None:
+            raise gr.Error("There is no plan to run — send a request first.")
+        turn = ChatTurn(self.agent, session, session.history)
+        yield from self._shown(session, turn.run_draft(session.draft))
+
+    @staticmethod
+    def _shown(session: Session, updates: Iterator[Any]) -> Iterator[tuple]:
         clear_input: Any = EMPTY_INPUT
         zip_shown = None
-        for update in ChatTurn(self.agent, session, session.history, text, files, session.planner):
-            session.history = update.history
+        for update in updates:
             download: Any = gr.skip()
             if update.zip_path != zip_shown:
                 download = gr.DownloadButton(value=str(update.zip_path), interactive=True)
@@ -65,10 +84,9 @@ class Handlers:
             clear_input = gr.skip()
 
     def new_chat(self, session: Session | None) -> tuple:
-        """Forget the conversation (runs stay on disk) and stop a run still going."""
+        """Forget the conversation and its context (runs stay on disk); stop a run still going."""
         session = self.session(session)
-        session.cancel.set()
-        session.history = []
+        session.forget()
         return [], session, EMPTY_INPUT, gr.DownloadButton(value=None, interactive=False)
 
     def stop(self, session: Session | None) -> None:

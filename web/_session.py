@@ -10,6 +10,9 @@ any other session::
         zips/<run>.zip      "download all"
 
 A plan of the session may read only ``uploads/`` and ``runs/`` (:meth:`Session.user_files`).
+The session also keeps its turns (each run's result and the files it was given), so a
+follow-up is planned with the earlier results (:meth:`Session.context`), and a lock, so
+two events of one session (two tabs, a message sent while a plan runs) never interleave.
 Gradio serves result files from its own cache under content hashes, so one session's
 paths are never handed to another; the token makes the run-store paths unguessable too.
 """
@@ -28,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import RunStore, UserFiles
+from agent import Earlier, RunResult, RunStore, UserFiles, earlier_results
 from tools import file_sha256, sniff_kind
 
-__all__ = ["ACCEPTED_KINDS", "Session", "UploadCheck"]
+__all__ = ["ACCEPTED_KINDS", "Session", "Turn", "UploadCheck"]
 
 #: File kinds a user may upload (judged by content, see :func:`tools.sniff_kind`).
 ACCEPTED_KINDS = ("Audio", "Image", "Video", "Midi", "Motion", "Json", "Text")
@@ -54,6 +57,20 @@ class UploadCheck:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A finished run of the conversation.
+
+    Attributes:
+        result: what the run gave back.
+        given: the files its plan was checked against (uploads, then earlier results), so
+            a re-run of one of its steps reads ``@names`` exactly as the run did.
+    """
+
+    result: RunResult
+    given: tuple[Path, ...]
+
+
 class Session:
     """A session's private folders and the cancel switch of its current run.
 
@@ -69,11 +86,37 @@ class Session:
         self.cancel = threading.Event()
         self.planner: Any = None  # None: the agent's own planner
         self.history: list[dict[str, Any]] = []  # the chat, in Gradio's messages format
+        self.turns: list[Turn] = []  # finished runs, oldest first: what follow-ups build on
+        self.uploaded: list[Path] = []  # accepted uploads of this conversation, oldest first
+        self.review = False  # show every plan for review before running it
+        self.next_steps: list[str] = []  # what the last run suggests asking next
+        self.draft: Any = None  # the plan shown for review or re-run (web._review.Draft)
+        self.busy = threading.Lock()  # held while a turn plans or runs
+        self.epoch = 0  # bumped by "New chat": a turn of an older epoch writes nothing back
         for sub in ("uploads", "runs", "previews", "zips"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
 
     def __deepcopy__(self, memo: dict) -> Session:
         return self  # gr.State copies values; a session must stay one object
+
+    # -- the conversation ------------------------------------------------------------------
+    def context(self) -> list[Earlier]:
+        """The results of this conversation's runs that a follow-up may build on."""
+        return earlier_results(turn.result for turn in self.turns)
+
+    def remember(self, result: RunResult, given: Iterable[Path], epoch: int) -> bool:
+        """Keep a finished run for follow-ups, unless the chat was started over since
+        ``epoch``; True when it was kept."""
+        if epoch != self.epoch:
+            return False
+        self.turns.append(Turn(result, tuple(given)))
+        return True
+
+    def forget(self) -> None:
+        """Start the conversation over ("New chat"); runs and uploads stay on disk."""
+        self.epoch += 1
+        self.cancel.set()
+        self.history, self.turns, self.uploaded, self.next_steps, self.draft = [], [], [], [], None
 
     # -- uploads -------------------------------------------------------------------------
     def accept_uploads(self, paths: Iterable[str | Path]) -> UploadCheck:
@@ -88,6 +131,7 @@ class Session:
                 check.problems.append(problem)
             else:
                 check.accepted.append(self._keep(path))
+        self.uploaded += [p for p in check.accepted if p not in self.uploaded]
         return check
 
     def _problem(self, path: Path) -> str | None:

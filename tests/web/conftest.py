@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent import Agent, Plan
+from agent import Agent, Cache, Executor, Plan, Responder, RunResult, TemplateResponder
 from tools import Audio, Json, Registry, Text, ToolContext, ToolError, tool
 from tools._media import audio_info, load_audio, write_wav
 
@@ -83,7 +83,7 @@ class ScriptedPlanner:
     def __init__(self, plans: dict[str, dict]):
         self.plans = plans
 
-    def plan(self, request: str, files: Sequence[Path], registry: Registry) -> Plan:
+    def plan(self, request: str, files: Sequence[Path], registry: Registry, context: Sequence = ()) -> Plan:
         for keyword, data in self.plans.items():
             if keyword in request.lower():
                 names = [Path(f).name for f in files]
@@ -112,15 +112,43 @@ BROKEN_PLAN = {
     ]
 }
 
+# ``orig`` needs nothing from ``up``: re-running ``up`` takes it from the cache.
+COMPARE_PLAN = {
+    "steps": [
+        {"id": "up", "tool": "louder", "args": {"audio": "@FILE", "gain": 2.0}},
+        {"id": "level", "tool": "loudness", "args": {"audio": "$up"}},
+        {"id": "orig", "tool": "loudness", "args": {"audio": "@FILE"}},
+    ]
+}
 
-def make_agent(runs_dir: Path) -> Agent:
-    """An agent with the test tools and a scripted planner, writing runs under ``runs_dir``."""
+
+class SuggestingResponder(TemplateResponder):
+    """The template reply, plus next steps in ``result.extra`` as the agent's responder gives them."""
+
+    def __init__(self, suggestions: Sequence[str]):
+        super().__init__()
+        self.suggestions = list(suggestions)
+
+    def reply(self, result: RunResult) -> str:
+        result.extra["next_steps"] = list(self.suggestions)
+        return super().reply(result)
+
+
+def make_agent(runs_dir: Path, cache: Cache | None = None, responder: Responder | None = None) -> Agent:
+    """An agent with the test tools and a scripted planner, writing runs under ``runs_dir``
+    (and caching step results in ``cache``, when one is given)."""
     planner = ScriptedPlanner(
-        {"louder": LOUDER_PLAN, "broken": BROKEN_PLAN, "wait": SLOW_PLAN, "nap": NAP_PLAN}
+        {
+            "louder": LOUDER_PLAN,
+            "broken": BROKEN_PLAN,
+            "wait": SLOW_PLAN,
+            "nap": NAP_PLAN,
+            "compare": COMPARE_PLAN,
+        }
     )
-    return Agent(
-        planner, registry=Registry([louder, loudness, broken, sleepy]), runs_dir=runs_dir, cache=False
-    )
+    executor = Executor(cache=cache) if cache is not None else "local"
+    registry = Registry([louder, loudness, broken, sleepy])
+    return Agent(planner, executor, registry=registry, runs_dir=runs_dir, cache=False, responder=responder)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,118 @@ def test_an_oversize_upload_is_refused_with_the_limit(served, page, tone_wav, tm
     page.locator("#troupe-input input[type=file]").set_input_files(str(big))
     page.get_by_text("exceed the maximum allowed size").wait_for(timeout=15_000)
     assert page.locator('#troupe-input [aria-label="File thumbnail"]').count() == 0
+
+
+@pytest.fixture(scope="module")
+def review_app(tmp_path_factory: pytest.TempPathFactory):
+    """The scripted app with a cache (a re-run takes unchanged steps from it) and a responder
+    that suggests a next step."""
+    from conftest import SuggestingResponder, free_port, make_agent
+
+    from agent import Cache
+    from web import create_app
+
+    root = tmp_path_factory.mktemp("review")
+    agent = make_agent(
+        root / "runs", cache=Cache(root / "cache"), responder=SuggestingResponder(["take a nap"])
+    )
+    app = create_app(agent, runs_dir=root / "runs", max_upload_mb=1)
+    port = free_port()
+    app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def peak_of_player(page, player) -> float:
+    import base64
+    import io
+
+    import soundfile as sf
+
+    # The player plays a blob: URL, so the page itself fetches what it plays. Gradio sets the
+    # source in steps (the player appears before its final blob), so wait for a WAV.
+    deadline = time.monotonic() + 15
+    while True:
+        data = base64.b64decode(
+            page.evaluate(
+                """async (src) => {
+                    const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+                    let text = "";
+                    for (const b of bytes) text += String.fromCharCode(b);
+                    return btoa(text);
+                }""",
+                player.get_attribute("src"),
+            )
+        )
+        if data[:4] == b"RIFF" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    y, _ = sf.read(io.BytesIO(data))
+    return float(abs(y).max())
+
+
+def test_review_edit_run_rerun_one_step_and_follow_a_suggestion(review_app, page, tone_wav, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(review_app)
+    page.get_by_label("Review the plan before running").check()
+    send(page, "compare the levels", [tone_wav])
+    chat, note, run = (
+        page.locator("#troupe-chat"),
+        page.locator("#troupe-plan-note"),
+        page.locator("#troupe-run"),
+    )
+    chat.get_by_text("Here is the plan (3 steps)").wait_for(timeout=30_000)
+    gain = page.locator("#troupe-arg-up-gain").get_by_role("textbox")
+    expect(gain).to_have_value("2.0", timeout=15_000)
+    expect(page.locator("#troupe-arg-level-audio input")).to_have_value("$up")
+    assert "steps done" not in chat.inner_text()  # nothing ran yet
+    # An invalid value: the one-line reason under the table, and Run disabled.
+    gain.fill("loud")
+    expect(note).to_contain_text("step 'up': argument 'gain' = 'loud': input should be a valid number")
+    expect(run).to_be_disabled()
+    gain.fill("1.5")
+    expect(note).to_contain_text("up.gain = 1.5 — The plan passes its checks")
+    expect(run).to_be_enabled()
+    page.screenshot(path=tmp_path / "review.png", full_page=True)
+    run.click()
+    chat.get_by_text("3 of 3 steps done").wait_for(timeout=30_000)
+    chat.get_by_text("Done —").wait_for(timeout=15_000)
+    player = chat.locator("audio").nth(1)  # the first is the upload's
+    player.wait_for(state="attached", timeout=15_000)
+    # The tone's peak was 0.25; the edited gain 1.5 makes it 0.375 (16-bit rounding ≪ 1 %).
+    assert abs(peak_of_player(page, player) - 0.375) < 0.005
+    # Re-run one step with another argument: its dependent follows, the other step is cached.
+    page.locator("#troupe-rerun-pick input").click()
+    page.get_by_role("option", name="up", exact=True).click()
+    page.locator("#troupe-review").get_by_text("change its arguments, then re-run it").wait_for(
+        timeout=15_000
+    )
+    gain = page.locator("#troupe-arg-up-gain").get_by_role("textbox")
+    expect(gain).to_have_value("1.5", timeout=15_000)
+    # The re-run's table is drawn after the heading changes; an edit that lands in the box it
+    # replaces is dropped, so edit until the server says it took it.
+    for _ in range(5):
+        page.locator("#troupe-arg-up-gain").get_by_role("textbox").fill("3")
+        try:
+            expect(note).to_contain_text("up.gain = 3 — The plan passes its checks", timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    expect(note).to_contain_text("up.gain = 3 — The plan passes its checks")
+    expect(run).to_have_text("Re-run up")
+    expect(run).to_be_enabled()
+    run.click()
+    chat.get_by_text("↻ Re-run up with audio: @tone.wav, gain: 3").wait_for(timeout=15_000)
+    chat.get_by_text("3 of 3 steps done").nth(1).wait_for(timeout=30_000)
+    assert "♻ orig · loudness — from cache" in chat.inner_text()
+    chat.get_by_text("Done —").nth(1).wait_for(timeout=15_000)
+    expect(chat.locator("audio")).to_have_count(3, timeout=15_000)
+    assert abs(peak_of_player(page, chat.locator("audio").nth(2)) - 0.75) < 0.005
+    page.screenshot(path=tmp_path / "rerun.png", full_page=True)
+    # The run's suggestion is a button that sends it as the next message.
+    page.get_by_label("Review the plan before running").uncheck()
+    page.get_by_role("button", name="take a nap").click()
+    chat.get_by_text("1 of 1 steps done").wait_for(timeout=30_000)
