@@ -10,10 +10,13 @@ builder counts what its choices cost so the planner can compare alternatives.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
 
@@ -21,7 +24,7 @@ from .._context import Earlier
 from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
 from ._implied import ImpliedSteps, same_name, standing_for
-from ._request import LAYER_WORDS, Request, words
+from ._request import LAYER_WORDS, Request, stem, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
 __all__ = ["Builder", "DraftStep"]
@@ -36,6 +39,7 @@ _LAYER_RELEVANCE = (
     0.3  # how close a layer's words must be to the tool that would make it ("a neon city" is no music)
 )
 MISSING_VALUE_COST = 0.3  # a required value the request does not state (the reply asks for it)
+_JSON_FIELDS_MAX_BYTES = 1 << 20  # an earlier result read for values: an analysis, not a data set
 _ANAPHORA = frozenset(
     "that same matching match detected its their resulting measured estimated found".split()
 )
@@ -322,6 +326,9 @@ class Builder(ImpliedSteps, SourcePicking):
             self.used_quotes.add(quote)
             return _literal(quote)
         source = self._pick(param, step.scope, Text)
+        if source is not None and source.earlier is not None and source.earlier.kind != "Text":
+            # an earlier result of another kind (an analysis) is read as text only when named
+            source = source if self._mentioned(source, step.scope) else None
         if source is not None and (source.uses == 0 or self._mentioned(source, step.scope)):
             if source.uses == 0 and self._follows_on(source, step):
                 self.cost -= FOLLOW_ON_BONUS
@@ -346,16 +353,24 @@ class Builder(ImpliedSteps, SourcePicking):
         step.args.update(
             self.catalog.literals(step.card, frozenset(p.name for p in plain), text, fuzzy=False)
         )
+        pointing = bool(_ANAPHORA & set(words(text)))
+        said = {stem(w) for w in words(text)}
         for param in plain:
-            if param.name not in step.args and (ref := self._matched_value(param, step, depth)):
+            if param.name in step.args:
+                continue
+            # "in the same key" after an analysis: the value an earlier turn found
+            named = pointing and stem(param.name.split("_")[0]) in said
+            if named and (value := self._earlier_turn_value(param)) is not None:
+                step.args[param.name] = value
+                self.cost -= FOLLOW_ON_BONUS
+                continue
+            if ref := self._matched_value(param, step, depth):
                 step.args[param.name] = ref
-        if _ANAPHORA & set(words(text)):
+        if pointing:
             for param in plain:
-                if param.name not in step.args:
-                    ref = self._earlier_value(param, step)
-                    if ref:
-                        step.args[param.name] = ref
-                        self.cost -= FOLLOW_ON_BONUS
+                if param.name not in step.args and (ref := self._earlier_value(param, step)):
+                    step.args[param.name] = ref
+                    self.cost -= FOLLOW_ON_BONUS
         rest = frozenset(p.name for p in plain if p.name not in step.args)
         step.args.update(self.catalog.literals(step.card, rest, text, fuzzy=True))
 
@@ -363,6 +378,23 @@ class Builder(ImpliedSteps, SourcePicking):
         """A reference to an earlier step's value for ``param`` ("with that mood", "matching")."""
         fits = [(fit, f"${e.id}.{field}") for e in self.steps for field, fit in standing_for(param, e.card)]
         return max(fits)[1] if fits else None
+
+    def _earlier_turn_value(self, param: Param) -> Any:
+        """The value an earlier turn's JSON result holds for ``param`` (its ``key`` for a key,
+        its ``tempo_bpm`` for a tempo), latest result first, as a literal; None when none
+        holds a value of the parameter's type."""
+        for source in reversed(self.sources):
+            if source.earlier is None or source.earlier.kind != "Json":
+                continue
+            fields = _json_fields(source.earlier.path)
+            names = sorted((k for k in fields if same_name(k, param.name)), key=lambda k: k != param.name)
+            for name in names:  # the exact name first, then longer ones ("tempo_bpm")
+                try:
+                    value = TypeAdapter(param.annotation).validate_python(fields[name])
+                except ValidationError:
+                    continue
+                return _literal(value) if isinstance(value, str) else value
+        return None
 
     # -- bookkeeping -------------------------------------------------------------------
     def _register(self, step: DraftStep) -> None:
@@ -411,6 +443,19 @@ class Builder(ImpliedSteps, SourcePicking):
 def _literal(text: str) -> str:
     """A literal string as a plan writes it (a leading '$' or '@' is doubled)."""
     return text[0] + text if text[:1] in ("$", "@") else text
+
+
+def _json_fields(path: Path) -> dict[str, Any]:
+    """The top-level scalar fields of a small JSON object file; {} for anything else."""
+    try:
+        if path.stat().st_size > _JSON_FIELDS_MAX_BYTES:
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))}
 
 
 def json_value_ref(param: Param, step_id: str, card: ToolCard) -> str | None:

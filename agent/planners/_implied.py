@@ -13,6 +13,7 @@ takes, one happy and one calm").
 from __future__ import annotations
 
 import typing
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 from tools import Json, Param, Text, accepts, type_name
@@ -20,7 +21,7 @@ from tools._types import strip_optional
 
 from ._catalog import STOP_WORDS, ToolCard, is_artifact, is_description, json_keys
 from ._quantities import Quantity
-from ._request import stem
+from ._request import KIND_NOUNS, stem
 
 if TYPE_CHECKING:
     from ._build import DraftStep
@@ -39,6 +40,8 @@ MATCH_WORDS = frozenset(
 )
 #: Words pointing at a value found by another step ("speak it with that mood", "its tempo").
 POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())
+_MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
+_SUBJECTS = frozenset("i you he she it we they".split())
 _NEGATIONS = frozenset("ignore ignoring without no not minus except remove removing strip stripping".split())
 
 
@@ -175,7 +178,11 @@ class ImpliedSteps:
         said = self._content_words(step.scope)
         if not (set(said) & MATCH_WORDS):
             return None
-        concepts = [w for w in said if w not in MATCH_WORDS]
+        # what should match: not the words for the material itself ("new music in the same key"),
+        # unless a pronoun makes one a verb ("match how I sound")
+        raw = [w for i in step.scope for w in self.request.clauses[i].words]
+        verbs = {w for before, w in pairwise(raw) if before in _SUBJECTS}
+        concepts = [w for w in said if w not in MATCH_WORDS and (w not in _MATERIAL or w in verbs)]
         best, best_score = None, 0.0
         for card in self.catalog.cards:
             if card is step.card:

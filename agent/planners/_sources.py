@@ -156,10 +156,12 @@ class SourcePicking:
 
 
 def _earlier_words(earlier: Earlier) -> set[str]:
-    """Stems a request may use for an earlier result: its kind's nouns, its field, its tool's name."""
+    """Stems a request may use for an earlier result: its kind's nouns, its field, its tool's
+    name — less the words that name another kind ("music" names no analysis of music)."""
+    others = {w for kind, nouns in KIND_NOUNS.items() if kind != earlier.kind for w in nouns}
     said = (
         list(KIND_NOUNS.get(earlier.kind, ()))
-        + earlier.tool.split("_")
+        + [w for w in earlier.tool.split("_") if w not in others]
         + ([earlier.field] if earlier.field else [])
     )
     return {stem(w) for w in said} - {"to", "from"}

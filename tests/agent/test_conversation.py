@@ -236,14 +236,10 @@ def test_a_song_analysed_then_music_in_its_key_then_mixed_with_it(tmp_path, song
     first = conv.ask("what key and tempo is this song in?", files=[song])
     assert [s.tool for s in first.plan.steps] == ["music_analyze"] and first.ok
     analysis = first.step("music_analyze").output.load()
-    # the planner cannot carry values across turns yet (see the xfail below; its plan for
-    # "generate new music in the same key and tempo" is invalid): a person writes turn 2's plan
-    written = plan_of(
-        {"id": "music_generate", "tool": "music_generate",
-         "args": {"description": "new music", "key": analysis["key"], "tempo": analysis["tempo_bpm"],
-                  "duration": 4}},
-    )  # fmt: skip
-    second = conv.ask("generate new music in the same key and tempo", plan=written)
+    second = conv.ask("generate 4 seconds of new music in the same key and tempo")
+    (generate,) = second.plan.steps  # the values the analysis found, not a new analysis
+    assert generate.tool == "music_generate" and generate.args["duration"] == 4
+    assert (generate.args["key"], generate.args["tempo"]) == (analysis["key"], analysis["tempo_bpm"])
     assert second.ok
     third = conv.ask("mix it with the original song")
     (mix,) = third.plan.steps
@@ -251,19 +247,6 @@ def test_a_song_analysed_then_music_in_its_key_then_mixed_with_it(tmp_path, song
     tracks = [conv.user_files().lookup(t[1:]) for t in mix.args["tracks"]]
     assert mix.tool == "audio_mix" and tracks == [song.resolve(), generated]  # turn-1 file, turn-2 result
     assert third.ok and [s.status for s in third.steps] == ["finished"]  # nothing else was redone
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the offline planner wires an earlier turn's analysis JSON into music_generate's description "
-    "(a PlanError: too much text) instead of taking its key and tempo (agent/planners is being rewritten)",
-)
-def test_music_in_the_same_key_and_tempo_takes_them_from_the_analysis(tmp_path, song):
-    conv = Agent(runs_dir=tmp_path / "runs").conversation(tmp_path / "conv")
-    conv.ask("what key and tempo is this song in?", files=[song])
-    (step,) = conv.plan("generate new music in the same key and tempo").steps  # PlanError today
-    assert step.tool == "music_generate" and "key" in step.args and "tempo" in step.args
 
 
 @pytest.fixture

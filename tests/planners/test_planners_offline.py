@@ -314,3 +314,19 @@ def test_quotes_that_look_like_references_stay_literal(planner, catalog):
     assert [s.tool for s in plan.steps] == ["text_to_speech", "text_to_speech"]  # a step per quote
     assert [s.args["text"] for s in plan.steps] == ["@@home", "$$5 only"]  # doubled: literal text
     assert [s.parsed_args()["text"] for s in plan.steps] == ["@home", "$5 only"]
+
+
+def test_values_an_earlier_analysis_found_fill_the_options_a_follow_up_points_at(planner, catalog, tmp_path):
+    from agent import Earlier
+
+    analysis = tmp_path / "analysis.json"
+    analysis.write_text(json.dumps({"tempo_bpm": 96.0, "key": "E minor", "key_tonic": "E", "beats_s": [0.5]}))
+    earlier = [Earlier(analysis, "Json", "music_analyze", "music_analyze", request="what key is this in?")]
+    (step,) = planner.plan("generate new music in the same key and tempo", [], catalog, context=earlier).steps
+    assert step.tool == "music_generate"
+    assert (step.args["key"], step.args["tempo"]) == ("E minor", 96.0)  # the exact name before key_tonic
+    assert not str(step.args.get("description", "")).startswith("@")  # the analysis is no description
+    (step,) = planner.plan("make a piano piece in that key", [], catalog, context=earlier).steps
+    assert step.args["key"] == "E minor" and "tempo" not in step.args  # only the option named
+    (step,) = planner.plan("generate new music", [], catalog, context=earlier).steps
+    assert "key" not in step.args and "tempo" not in step.args  # nothing points back
