@@ -151,6 +151,11 @@ class Clause:
         return bool(_TELLING.match(" ".join(self.words)))
 
     @property
+    def has_pronoun(self) -> bool:
+        """Whether the clause says "it", "that", "them"…"""
+        return bool(set(self.words) & _PRONOUNS)
+
+    @property
     def refers_back(self) -> bool:
         """Whether the clause points at an earlier result ("render it", "analyse its tempo"); in
         "with music under it" the "it" is what the clause's result goes under, not its input."""

@@ -118,6 +118,8 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
         return
     j = catalog.cards.index(latest)
     for i, clause in enumerate(request.clauses):
+        if clause.layered:  # "add music under it" lays something new under the result
+            continue
         if not (clause.quotes or clause.files) and len(clause.words) <= _FOLLOW_UP_WORDS:
             scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
 

@@ -79,7 +79,10 @@ class SourcePicking:
         if self._mentioned(source, scope):
             return True
         latest = next((s for s in reversed(self.sources) if s.earlier is not None and s.fits(want)), None)
-        return source is latest and any(self.request.clauses[i].refers_back for i in scope)
+        clauses = [self.request.clauses[i] for i in scope]
+        # "put soft piano under it" as the plan's first step: "it" is the earlier result
+        under_earlier = not self.steps and any(c.layered and c.has_pronoun for c in clauses)
+        return source is latest and (under_earlier or any(c.refers_back for c in clauses))
 
     def _secondary(self, source: Source) -> bool:
         """Whether ``source`` is a further field of a step's result (the third of four stems)."""

@@ -330,3 +330,17 @@ def test_values_an_earlier_analysis_found_fill_the_options_a_follow_up_points_at
     assert step.args["key"] == "E minor" and "tempo" not in step.args  # only the option named
     (step,) = planner.plan("generate new music", [], catalog, context=earlier).steps
     assert "key" not in step.args and "tempo" not in step.args  # nothing points back
+
+
+@pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
+def test_a_layer_under_it_goes_under_the_earlier_result(planner, catalog, files, request_text):
+    from agent import Earlier
+
+    (speech,) = files("speech.wav")
+    earlier = [Earlier(speech, "Audio", "text_to_speech", "text_to_speech", args={"text": "welcome home"})]
+    steps = planner.plan(request_text, [], catalog, context=earlier).steps
+    assert [s.tool for s in steps] == [
+        "music_generate",
+        "audio_mix",
+    ]  # made, then mixed: not the speech again
+    assert steps[1].args["tracks"] == [f"@{speech.name}", "$music_generate.audio"]
