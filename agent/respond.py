@@ -60,7 +60,8 @@ class TemplateResponder:
         offers = result.extra.get("next_steps") or []
         if offers and name == "done":
             steps = "; ".join(f'"{offer}"' for offer in offers)
-            text += " " + Template(self.templates["next"]).safe_substitute(steps=steps)
+            # on a line of its own: the sentence before ends with a path, without a full stop
+            text += "\n" + Template(self.templates["next"]).safe_substitute(steps=steps)
         return f"{planner_reply} {text}".strip() if planner_reply and name == "done" else text
 
 

@@ -46,7 +46,7 @@ def test_two_turns_a_follow_up_uses_the_first_result_then_ctrl_d(chat):
     c = chat()
     c.sendline("make a 440 Hz test tone")
     tone = c.expect(r"tone: (\S+tone\.wav)").group(1)  # the artifact, with its path
-    c.expect(r"Done — tone → tone\.wav\..*Next, I can: \"how loud is this recording\"")
+    c.expect(r"Done — tone → tone\.wav\.[\s\S]*Next, I can: \"how loud is this recording\"")
     c.expect(PROMPT)
     c.sendline("how loud is it")
     measured = c.expect(r"measure: (\S+measure\.json)").group(1)
