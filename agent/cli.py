@@ -117,15 +117,39 @@ def cmd_web(args: argparse.Namespace) -> int:
         for name, spec in configured_planners(args.llm_base_url, args.llm_model).items()
     }
     options = _agent_options(args)
+    auth = _web_auth(os.environ.get("TROUPE_WEB_AUTH", ""))
+    if not auth and (args.share or args.host not in ("127.0.0.1", "localhost", "::1")):
+        where = "a public share link" if args.share else args.host
+        print(
+            f"troupe: warning: serving on {where} without TROUPE_WEB_AUTH: anyone who reaches it can "
+            "run tools (set TROUPE_WEB_AUTH=user:password)",
+            file=sys.stderr,
+        )
     launch(
         host=args.host,
         port=args.port,
         share=args.share,
         registry=_registry(args),
         planners=offered,
+        auth=auth,
         **options,
     )
     return 0
+
+
+def _web_auth(value: str) -> list[tuple[str, str]]:
+    """``user:password[,user:password…]`` as pairs.
+
+    Raises:
+        TroupeError: an entry lacks a user or a password.
+    """
+    pairs = []
+    for entry in filter(None, (e.strip() for e in value.split(","))):
+        user, sep, password = entry.partition(":")
+        if not (sep and user and password):
+            raise TroupeError("TROUPE_WEB_AUTH wants user:password pairs separated by commas")
+        pairs.append((user, password))
+    return pairs
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ an :class:`~agent.Agent` from options and serves the app on loopback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ def launch(
     max_concurrent_runs: int = 2,
     block: bool = True,
     planners: Mapping[str, Any] | None = None,
+    auth: Sequence[tuple[str, str]] | None = None,
     **agent_options: Any,
 ) -> TroupeApp:
     """Serve the app (``troupe web``).
@@ -39,6 +40,8 @@ def launch(
         block: keep serving until interrupted; False returns once the server is up.
         planners: the planners users may switch to in Settings, by name (see
             :func:`create_app`); ``troupe web`` offers every planner the operator configured.
+        auth: ``(user, password)`` pairs; when given, the page asks for one before anything
+            else (``troupe web`` reads them from ``TROUPE_WEB_AUTH``).
         **agent_options: passed to :class:`agent.Agent` (``planner``, ``executor``,
             ``registry``, ``max_workers``, ``device``…).
 
@@ -55,5 +58,11 @@ def launch(
         max_concurrent_runs=max_concurrent_runs,
         planners=planners,
     )
-    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        prevent_thread_lock=not block,
+        auth=list(auth) if auth else None,
+    )
     return app

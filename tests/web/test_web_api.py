@@ -45,3 +45,42 @@ def test_the_api_lists_the_chat_endpoint(served):
     ]
     assert {"/chat", "/stop", "/runs", "/new_chat"} <= set(endpoints)
     assert [p["parameter_name"] for p in endpoints["/chat"]["parameters"]] == ["message"]
+
+
+def test_a_password_guards_the_app_when_one_is_set(agent, tmp_path):
+    from conftest import free_port
+    from gradio_client import Client
+
+    port = free_port()
+    app = web.launch(
+        port=port, block=False, runs_dir=tmp_path / "runs", auth=[("ann", "s3cret")], registry=agent.registry
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for wrong in (None, ("ann", "guess")):
+            with pytest.raises(Exception, match=r"(?i)login|credentials|auth|401|403"):
+                Client(url, auth=wrong, verbose=False)
+        client = Client(url, auth=("ann", "s3cret"), verbose=False)
+        assert "/chat" in client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("value", ["ann", "ann:", ":pw", "ann:pw,bob"])
+def test_troupe_web_refuses_a_malformed_password_setting(value, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TROUPE_WEB_AUTH": value, "TROUPE_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "web", "--no-builtins"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert (
+        out.stderr.strip() == "troupe: error: TROUPE_WEB_AUTH wants user:password pairs separated by commas"
+    )
