@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from ._chat_cli import add_chat_command
 from ._plan import Plan
 from ._result import RunResult
 from ._runs_cli import add_runs_command
+from ._serve_cli import add_serve_commands
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -102,69 +102,6 @@ def cmd_exec(args: argparse.Namespace) -> int:
     plan = Plan.load(args.plan)
     plan = plan.fill(dict(_parse_set(item) for item in args.set))
     return _execute(args, request=None, plan=plan, base_dir=Path(args.plan).resolve().parent)
-
-
-def cmd_web(args: argparse.Namespace) -> int:
-    try:
-        from web import launch
-    except ImportError as e:
-        raise TroupeError(f"the web app needs Gradio: pip install 'troupe[web]' ({e})") from None
-    from ._endpoints import configured_planners
-
-    # The page may pick among the operator's planners by name; endpoints never come from it.
-    offered = {
-        name: spec if isinstance(spec, str) else spec.planner
-        for name, spec in configured_planners(args.llm_base_url, args.llm_model).items()
-    }
-    options = _agent_options(args)
-    auth = _web_auth(os.environ.get("TROUPE_WEB_AUTH", ""))
-    if not auth and (args.share or args.host not in ("127.0.0.1", "localhost", "::1")):
-        where = "a public share link" if args.share else args.host
-        print(
-            f"troupe: warning: serving on {where} without TROUPE_WEB_AUTH: anyone who reaches it can "
-            "run tools (set TROUPE_WEB_AUTH=user:password)",
-            file=sys.stderr,
-        )
-    launch(
-        host=args.host,
-        port=args.port,
-        share=args.share,
-        registry=_registry(args),
-        planners=offered,
-        auth=auth,
-        **options,
-    )
-    return 0
-
-
-def _web_auth(value: str) -> list[tuple[str, str]]:
-    """``user:password[,user:password…]`` as pairs.
-
-    Raises:
-        TroupeError: an entry lacks a user or a password.
-    """
-    pairs = []
-    for entry in filter(None, (e.strip() for e in value.split(","))):
-        user, sep, password = entry.partition(":")
-        if not (sep and user and password):
-            raise TroupeError("TROUPE_WEB_AUTH wants user:password pairs separated by commas")
-        pairs.append((user, password))
-    return pairs
-
-
-def cmd_mcp(args: argparse.Namespace) -> int:
-    try:
-        from .mcp import TroupeMcpServer, serve_http, serve_stdio
-    except ImportError as e:
-        raise TroupeError(f"troupe mcp needs the MCP SDK: pip install 'troupe[mcp]' ({e})") from None
-    with _chatter_to_stderr():
-        server = TroupeMcpServer(_agent(args), roots=args.root)
-    if args.transport == "stdio":
-        serve_stdio(server)
-    else:
-        token = args.token or os.environ.get("TROUPE_MCP_TOKEN") or None
-        serve_http(server, host=args.host, port=args.port, token=token)
-    return 0
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -361,45 +298,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_exec, planner="offline")
 
-    p = sub.add_parser("web", parents=[tool_opts], help="start the Gradio chat app")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
-    p.add_argument(
-        "--planner",
-        default="offline",
-        help="the default planner: offline (default), openai, or an endpoint named in "
-        "$TROUPE_HOME/endpoints.toml; users may switch to any of these in Settings",
-    )
-    p.add_argument(
-        "--llm-base-url", metavar="URL", help="the openai planner's endpoint (default $TROUPE_LLM_BASE_URL)"
-    )
-    p.add_argument(
-        "--llm-model", metavar="NAME", help="the openai planner's model (default $TROUPE_LLM_MODEL)"
-    )
-    p.set_defaults(handler=cmd_web)
-
-    p = sub.add_parser(
-        "mcp", parents=[tool_opts, plan_opts], help="serve the tools and the agent to MCP clients"
-    )
-    p.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or http")
-    p.add_argument(
-        "--root",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a folder whose files clients may name (repeatable; default: the current folder)",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="http: interface to bind (default: loopback only)")
-    p.add_argument("--port", type=int, default=8765, help="http: port (default 8765)")
-    p.add_argument("--no-cache", action="store_true", help="always run the tools")
-    p.add_argument(
-        "--token",
-        help="http: require 'Authorization: Bearer TOKEN' (default $TROUPE_MCP_TOKEN; prefer the variable: "
-        "arguments are visible to other users)",
-    )
-    p.set_defaults(handler=cmd_mcp)
-
+    add_serve_commands(
+        sub, parents=[tool_opts], plan_opts=plan_opts, make_agent=_agent, registry=_registry,
+        agent_options=_agent_options, quiet=_chatter_to_stderr,
+    )  # fmt: skip
     add_chat_command(sub, parents=[tool_opts, file_opts, plan_opts], make_agent=_agent)
     add_runs_command(sub)
     return parser
