@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["fit_syllables", "top_voice"]
 
+_MELODY_NAMES = frozenset({"melody", "voice", "vocal", "vocals", "lead", "tune", "singer"})
 _MIN_NOTE_S = 0.05
 _REST_S = 0.15  # a gap this long before a note is a breath
 _MAX_MELISMA = 8
@@ -39,10 +40,11 @@ def top_voice(
     Raises:
         BadInput: the MIDI has no pitched notes.
     """
-    notes = sorted(
-        ((n.start, n.end, n.pitch) for inst in pm.instruments if not inst.is_drum for n in inst.notes),
-        key=lambda n: (n[0], -n[2]),
-    )
+    parts = [inst for inst in pm.instruments if not inst.is_drum and inst.notes]
+    if not parts:
+        raise BadInput(f"{name} has no pitched notes to sing (only drums or nothing) — give a melody")
+    part = _melody_part(parts)
+    notes = sorted(((n.start, n.end, n.pitch) for n in part.notes), key=lambda n: (n[0], -n[2]))
     line: list[list] = []
     for start, end, pitch in notes:
         if line and start - line[-1][0] < 0.03:
@@ -54,7 +56,11 @@ def top_voice(
     chosen = {(round(a, 4), p) for a, _, p in line}
     if not line:
         raise BadInput(f"{name} has no pitched notes to sing (only drums or nothing) — give a melody")
-    remarks = []
+    remarks = (
+        [f"sung to the part {part.name or 'without a name'!r}, the highest of {len(parts)}"]
+        if len(parts) > 1
+        else []
+    )
     lo, hi = SING_RANGE
     median = float(np.median([p for _, _, p in line]))
     shift = 12 * round(((lo + hi) / 2 - median) / 12)
@@ -77,6 +83,13 @@ def top_voice(
     if folded:
         remarks.append(f"{folded} note(s) outside the voice's range were moved by an octave")
     return [(a, b, p) for a, b, p in line], remarks, chosen
+
+
+def _melody_part(parts: list) -> pretty_midi.Instrument:
+    """The part that carries the tune: one named like a melody (music_generate names its tune
+    "melody"), else the one with the highest average pitch."""
+    named = [p for p in parts if p.name.strip().lower() in _MELODY_NAMES]
+    return named[0] if named else max(parts, key=lambda p: np.mean([n.pitch for n in p.notes]))
 
 
 def fit_syllables(

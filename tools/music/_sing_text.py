@@ -257,8 +257,7 @@ def _make_syllable(word: str, word_index: int, phrase: int, stressed: bool, phon
 
 
 def _extend_codas(syllables: list[Syllable], total_s: float) -> None:
-    """Give the time between words (Piper's transitions) to the syllable before it."""
-    for a, b in itertools.pairwise(syllables):
-        a.end_s = max(a.end_s, b.start_s)
+    """Let the phrase's last sound ring out a little. The pauses Piper leaves between words
+    belong to no syllable: sung legato, one word runs into the next."""
     if syllables:
         syllables[-1].end_s = min(total_s, syllables[-1].end_s + 0.03)

@@ -27,10 +27,12 @@ __all__ = ["SungVoice", "sing_voice"]
 _FRAME_S = 0.005
 _EDGE_S = 0.03  # of a vowel kept at natural speed at each end
 _MAX_CONSONANT_S = 0.2
+_LEAD_SHARE = 0.3  # at most this share of a note goes to the next syllable's onset consonants
 _GLIDE_S = (0.05, 0.03)  # portamento before and after a note boundary
 _VIBRATO_HZ = 5.5
 _VIBRATO_ST = 0.25  # peak depth in semitones
 _VIBRATO_AFTER_S = 0.3  # a note longer than this gets vibrato, fading in from here
+_VOICED = frozenset("lmnŋɹjwɾvzðʒɫ")  # consonants voiced all through when sung
 _PEAK = 10 ** (-3.0 / 20)  # -3 dBFS, like text_to_speech
 
 
@@ -119,8 +121,8 @@ def _knots(syllables: list[Syllable], groups: list[list[SungNote]]) -> list[list
     for i, s in enumerate(syllables):
         if i == 0 or starts[i] - ends[i - 1] > 0.02:
             room = starts[i] - (ends[i - 1] + 0.03 if i else 0.0)
-        else:
-            room = 0.4 * (ends[i - 1] - starts[i - 1])
+        else:  # taken from the previous note, which keeps most of its length
+            room = _LEAD_SHARE * (ends[i - 1] - starts[i - 1])
         leads.append(max(0.0, min(s.vowel_s - s.start_s, room, _MAX_CONSONANT_S)))
     knots = []
     for i, s in enumerate(syllables):
@@ -167,6 +169,9 @@ def _fill(f0, sp, ap, first_frame: int, points, analysis: _Analysis, target: np.
     aper = (1 - w) * analysis.ap[i0] + w * analysis.ap[i1]
     in_vowel = (frames * _FRAME_S >= out_t[1]) & (frames * _FRAME_S < out_t[-2])
     voiced = in_vowel | (analysis.f0[np.rint(source).astype(int).clip(0, last)] > 0)
+    for ipa, a, b in s.phonemes:  # sung sonorants and voiced fricatives stay voiced throughout
+        if ipa[0] in _VOICED:
+            voiced |= (source * _FRAME_S >= a) & (source * _FRAME_S < b)
     rows = frames - first_frame
     keep = (rows >= 0) & (rows < len(f0))
     rows, env, aper, voiced, frames = rows[keep], env[keep], aper[keep], voiced[keep], frames[keep]
