@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 CONSTRAINTS := -c constraints.txt
 # Debian packages: espeak-ng (fast TTS fallback), fluidsynth + a GM soundfont (MIDI
-# rendering), chromium (the web app's browser test).
-APT_PACKAGES := espeak-ng fluidsynth fluid-soundfont-gm chromium
+# rendering), chromium (the web app's browser test), g++ (pyworld, sing's vocoder, ships
+# only as source).
+APT_PACKAGES := espeak-ng fluidsynth fluid-soundfont-gm chromium g++
 STAMP := $(VENV)/.stamp
 SHOWCASE := "Make the portrait say 'Hello! I am Troupe, and I can speak, sing and dance for you.' with soft piano underneath"
 
