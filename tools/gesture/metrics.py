@@ -1,4 +1,4 @@
-"""Motion quality measures used by gesture papers: kinematic beats, BeatAlign, jerk."""
+"""Motion quality measures used by gesture and dance papers: kinematic beats, BeatAlign, jerk, foot skate."""
 
 from __future__ import annotations
 
@@ -6,27 +6,32 @@ import numpy as np
 
 from .skeleton import MotionClip
 
-__all__ = ["beat_align", "mean_jerk", "motion_beats"]
+__all__ = ["beat_align", "foot_sliding", "mean_jerk", "motion_beats"]
 
 _ARMS = ("LeftForeArm", "LeftHand", "RightForeArm", "RightHand", "Head")
 
 
-def _speed(clip: MotionClip) -> np.ndarray:
-    """Summed speed in cm/s of the forearms, hands and head, per frame."""
-    idx = [clip.skeleton.index(n) for n in _ARMS]
+def _speed(clip: MotionClip, joints: tuple[str, ...] | None = _ARMS) -> np.ndarray:
+    """Summed speed in cm/s of ``joints`` (None: every joint), per frame."""
+    idx = [clip.skeleton.index(n) for n in (clip.skeleton.names if joints is None else joints)]
     pos = clip.positions()[:, idx]
     velocity = np.gradient(pos, axis=0) * clip.fps
     return np.linalg.norm(velocity, axis=-1).sum(axis=1)
 
 
-def motion_beats(clip: MotionClip, order: int = 3, min_drop: float = 0.3) -> np.ndarray:
+def motion_beats(
+    clip: MotionClip, order: int = 3, min_drop: float = 0.3, joints: tuple[str, ...] | None = _ARMS
+) -> np.ndarray:
     """Times in seconds of kinematic beats: local minima of upper-body speed.
+
+    ``joints`` are the joints whose speeds are summed: the forearms, hands and head by
+    default (gesture); None takes every joint (dance, where the whole body hits the beat).
 
     A minimum counts when it is the lowest within ``order`` frames either side and the
     speed around it (the larger of the two maxima within ``order`` frames) is at least
     ``1 + min_drop`` times the minimum and above 3 cm/s, so idle drift is not counted.
     """
-    speed = _speed(clip)
+    speed = _speed(clip, joints)
     if len(speed) < 2 * order + 1:
         return np.zeros(0)
     win = np.lib.stride_tricks.sliding_window_view(np.pad(speed, order, mode="edge"), 2 * order + 1)
@@ -69,3 +74,25 @@ def mean_jerk(clip: MotionClip) -> float:
         return 0.0
     jerk = np.diff(pos, n=3, axis=0) * clip.fps**3
     return float(np.linalg.norm(jerk, axis=-1).mean())
+
+
+def foot_sliding(
+    clip: MotionClip,
+    planted: np.ndarray | None = None,
+    contact_cm: float = 1.0,
+    feet: tuple[str, ...] = ("LeftToeBase", "RightToeBase"),
+) -> np.ndarray:
+    """Horizontal movement in cm of each foot from frame to frame while it is on the floor.
+
+    A foot is on the floor in a pair of frames when ``planted[t, i]`` holds in both (the
+    generator's own weight-bearing labels), or, without labels, when the ball of the foot is
+    within ``contact_cm`` of the floor (y = 0) in both: the usual foot-skate measure.
+
+    Returns:
+        The movements, one per (frame pair, foot) on the floor, as a flat array.
+    """
+    pos = clip.positions()[:, [clip.skeleton.index(n) for n in feet]]  # (T, F, 3)
+    step = np.linalg.norm(np.diff(pos[..., [0, 2]], axis=0), axis=-1)  # (T - 1, F)
+    down = planted if planted is not None else pos[..., 1] < contact_cm
+    both = down[1:] & down[:-1]
+    return step[both]

@@ -26,7 +26,12 @@ def _bone_color(name: str) -> tuple[int, int, int]:
 
 
 def render_frames(
-    clip: MotionClip, panel_width: int = 240, height: int = 320, caption: str = "", chunk: int = 600
+    clip: MotionClip,
+    panel_width: int = 240,
+    height: int = 320,
+    caption: str = "",
+    chunk: int = 600,
+    extent_cm: tuple[float, float] = (_TOP_CM, _BOTTOM_CM),
 ) -> Iterator[np.ndarray]:
     """Yield one RGB frame per motion frame: a front view and a side view, side by side.
 
@@ -36,13 +41,19 @@ def render_frames(
         height: frame height in pixels.
         caption: text written in the bottom-left corner (ASCII).
         chunk: frames of forward kinematics computed at once (bounds memory).
+        extent_cm: the heights in cm shown at the top and bottom of the frame; the default
+            frames the upper body. When the bottom is at or below the floor (0 cm), the floor
+            band is drawn where the floor is.
     """
     import cv2
 
     sk = clip.skeleton
     views = [_view_matrix(yaw) for yaw in _VIEWS_DEG]
-    scale = height / (_TOP_CM - _BOTTOM_CM)
-    bones = [(j, p) for j, p in enumerate(sk.parents) if p >= 0 and sk.names[j] != "Spine"]
+    top_cm, bottom_cm = extent_cm
+    scale = height / (top_cm - bottom_cm)
+    # The pelvis-to-spine bone would hang below the frame of an upper body; a full body shows it.
+    hide = () if "LeftUpLeg" in sk.names else ("Spine",)
+    bones = [(j, p) for j, p in enumerate(sk.parents) if p >= 0 and sk.names[j] not in hide]
     thickness = {
         j: max(2, int(scale * (4.5 if "Spine" in sk.names[p] or sk.parents[p] < 0 else 3.5)))
         for j, p in bones
@@ -50,7 +61,8 @@ def render_frames(
     head = sk.index("Head")
     background = np.empty((height, panel_width * len(views), 3), np.uint8)
     background[:] = _BACKGROUND
-    background[int(height * 0.93) :] = _BACKGROUND - 18  # a floor band for grounding
+    floor_row = int(height * 0.93) if bottom_cm > 0 else int(top_cm * scale)
+    background[floor_row:] = _BACKGROUND - 18  # a floor band for grounding
     background[:, panel_width - 1 : panel_width + 1] = _BACKGROUND - 30
 
     child = np.array([j for j, _ in bones])
@@ -70,7 +82,7 @@ def render_frames(
         for view, x0 in zip(views, offsets_px, strict=True):
             p3 = points @ view.T
             px = (
-                np.stack([x0 + p3[..., 0] * scale, (_TOP_CM - p3[..., 1]) * scale], axis=-1)
+                np.stack([x0 + p3[..., 0] * scale, (top_cm - p3[..., 1]) * scale], axis=-1)
                 .round()
                 .astype(int)
             )
