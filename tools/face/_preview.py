@@ -23,8 +23,8 @@ SIZE_PX = 360
 PREVIEW_FPS = 30
 _BACKGROUND = np.array([46, 52, 64], dtype=np.uint8)
 _LIGHT = np.array([0.35, 0.45, 0.82]) / np.linalg.norm([0.35, 0.45, 0.82])
-_SHADES = 24  # brightness levels the shading is rounded to (one fill call each)
-_LAYERS = 3  # depth layers drawn back to front
+_SHADES = 16  # brightness levels the shading is rounded to (one fill call each)
+_LAYERS = 2  # depth layers drawn back to front
 _SHIFT = 3  # sub-pixel bits
 
 
@@ -36,8 +36,16 @@ def render_frames(head: HeadMesh, curves: FaceCurves) -> Iterator[np.ndarray]:
     targets = head.targets.reshape(head.targets.shape[0], -1)
     scale = SIZE_PX * 0.9 / np.ptp(head.positions[:, 1])
     tri = head.triangles.astype(np.int64)
-    base_rgb = head.colours[tri].mean(axis=1) * 255.0
-    colour_keys, colour_index = np.unique(np.round(base_rgb / 8.0), axis=0, return_inverse=True)
+    rest = head.positions[tri]
+    facing = np.cross(rest[:, 1] - rest[:, 0], rest[:, 2] - rest[:, 0])[:, 2]
+    tri = tri[facing > -0.3 * np.abs(facing).max()]  # the back of the head never turns to the viewer
+    # Each triangle takes its first corner's colour: a handful of paint colours, so few fill calls.
+    paints, paint_index = np.unique(head.colours[tri[:, 0]], axis=0, return_inverse=True)
+    n_paints = len(paints)
+    palette = [
+        tuple(float(v) for v in np.clip(paints[k % n_paints] * 255.0 * (k // n_paints) / _SHADES, 0, 255))
+        for k in range(n_paints * (_SHADES + 1))
+    ]
     frame = np.empty((SIZE_PX, SIZE_PX, 3), dtype=np.uint8)
     for i in range(0, len(curves), step):
         points = head.positions + (curves.shapes[i] @ targets).reshape(-1, 3)
@@ -53,17 +61,13 @@ def render_frames(head: HeadMesh, curves: FaceCurves) -> Iterator[np.ndarray]:
         xy = corners[visible, :, :2] * np.array([1.0, -1.0]) * scale  # +X (the left) shows on the right
         xy = xy + np.array([SIZE_PX / 2, SIZE_PX * 0.48])
         polygons = np.round(xy * (1 << _SHIFT)).astype(np.int32)
-        key = (layer * (_SHADES + 1) + shade) * len(colour_keys) + colour_index[visible]
+        colour = shade * n_paints + paint_index[visible]
+        key = layer * len(palette) + colour
         frame[:] = _BACKGROUND
         order = np.argsort(key, kind="stable")
         keys, starts = np.unique(key[order], return_index=True)
         for k, lo, hi in zip(keys, starts, [*starts[1:], order.size], strict=True):
-            rgb = (
-                colour_keys[k % len(colour_keys)] * 8.0 * ((k // len(colour_keys)) % (_SHADES + 1)) / _SHADES
-            )
-            cv2.fillPoly(
-                frame, list(polygons[order[lo:hi]]), np.clip(rgb, 0, 255).tolist(), cv2.LINE_8, _SHIFT
-            )
+            cv2.fillPoly(frame, list(polygons[order[lo:hi]]), palette[k % len(palette)], cv2.LINE_8, _SHIFT)
         yield frame
 
 
