@@ -18,14 +18,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._cues import SpeechCues
-from ._visemes import viseme_for
+from ._visemes import VISEMES, viseme_for
 
-__all__ = ["EMOTIONS", "Expression", "FaceTrack", "build_track"]
+__all__ = [
+    "EMOTIONS",
+    "LEAD_S",
+    "VISEME_NAMES",
+    "Expression",
+    "FaceTrack",
+    "build_track",
+    "smooth",
+    "viseme_weights",
+]
 
 #: How far a phoneme's pull reaches beyond its own interval (decay constant, seconds).
 _COARTICULATION_S = 0.035
 #: The mouth leads the sound slightly: lips shape a syllable before it is heard.
-_LEAD_S = 0.02
+LEAD_S = 0.02
+#: The viseme classes in the column order of :func:`viseme_weights` (silence excluded).
+VISEME_NAMES = tuple(name for name in VISEMES if name != "sil")
 #: Blinks: mean and shortest gap between blinks (s), and the closing and opening times (s).
 _BLINK_MEAN_GAP_S, _BLINK_MIN_GAP_S = 3.6, 1.2
 _BLINK_CLOSE_S, _BLINK_OPEN_S = 0.07, 0.14
@@ -127,10 +138,10 @@ def build_track(
     times = np.arange(n) / fps
     rest = max(rest_open, expression.jaw)
     if cues.phonemes:
-        loud = _smooth(cues.loudness, fps, 0.03)
-        open_, width = _coarticulate(cues.phonemes, times + _LEAD_S, loud, rest, expression)
+        loud = smooth(cues.loudness, fps, 0.03)
+        open_, width = _coarticulate(cues.phonemes, times + LEAD_S, loud, rest, expression)
     else:  # envelope only: louder is wider; silence is the photo's own mouth
-        loud = _smooth(cues.loudness, fps, 0.04)
+        loud = smooth(cues.loudness, fps, 0.04)
         open_ = rest * (1.0 - loud) + 0.7 * expression.articulation * loud
         width = np.zeros(n)
     rng = np.random.default_rng(seed)
@@ -145,19 +156,24 @@ def build_track(
     )  # fmt: skip
 
 
-def _coarticulate(
-    phonemes: list[dict], times: np.ndarray, loudness: np.ndarray, rest: float, expr: Expression
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mouth opening and lip width per frame: the dominance-weighted blend of viseme targets.
+def viseme_weights(phonemes: list[dict], times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Co-articulation weights: how strongly each viseme pulls the mouth at each time.
 
-    Speech visemes are blended apart from silences, so that loudness can scale the
-    speaking mouth (the jaw opens wider on louder syllables, which is also what makes the
-    mouth follow speech recorded without phoneme timings) while pauses return to rest.
+    Each phoneme pulls with its viseme's dominance over its own interval, decaying
+    exponentially (:data:`_COARTICULATION_S`) outside it.
+
+    Args:
+        phonemes: ``{"phoneme", "start_s", "end_s"}`` entries.
+        times: the instants to weigh, seconds (frame times plus any lead).
+
+    Returns:
+        ``(speech, silence)``: an ``len(times) × len(VISEME_NAMES)`` array of the speech
+        visemes' pulls, and the pull toward rest (silences, plus a small floor so that
+        frames no phoneme reaches return to rest).
     """
-    speech_w = np.zeros(times.size)
-    open_sum = np.zeros(times.size)
-    width_sum = np.zeros(times.size)
-    silence_w = np.full(times.size, 1e-3)  # frames no phoneme reaches return to rest
+    column = {name: i for i, name in enumerate(VISEME_NAMES)}
+    speech = np.zeros((times.size, len(VISEME_NAMES)))
+    silence = np.full(times.size, 1e-3)
     reach_s = 6 * _COARTICULATION_S
     for p in phonemes:
         start, end = p["start_s"], p["end_s"]
@@ -169,17 +185,31 @@ def _coarticulate(
         t = times[lo:hi]
         w = v.dominance * np.exp(-np.maximum(0.0, np.maximum(start - t, t - end)) / _COARTICULATION_S)
         if v.open is None:
-            silence_w[lo:hi] += w
+            silence[lo:hi] += w
         else:
-            speech_w[lo:hi] += w
-            open_sum[lo:hi] += w * v.open
-            width_sum[lo:hi] += w * v.width
+            speech[lo:hi, column[v.name]] += w
+    return speech, silence
+
+
+def _coarticulate(
+    phonemes: list[dict], times: np.ndarray, loudness: np.ndarray, rest: float, expr: Expression
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mouth opening and lip width per frame: the dominance-weighted blend of viseme targets.
+
+    Speech visemes are blended apart from silences, so that loudness can scale the
+    speaking mouth (the jaw opens wider on louder syllables, which is also what makes the
+    mouth follow speech recorded without phoneme timings) while pauses return to rest.
+    """
+    weights, silence_w = viseme_weights(phonemes, times)
+    opens = np.array([VISEMES[name].open for name in VISEME_NAMES])
+    widths = np.array([VISEMES[name].width for name in VISEME_NAMES])
+    speech_w = weights.sum(axis=1)
     speaking = speech_w > 0
-    shape = np.where(speaking, open_sum / np.where(speaking, speech_w, 1.0), 0.0)
+    shape = np.where(speaking, weights @ opens / np.where(speaking, speech_w, 1.0), 0.0)
     gain = np.minimum(_LOUDNESS_FLOOR + (1.0 - _LOUDNESS_FLOOR) * loudness / _TYPICAL_LOUDNESS, 1.3)
     open_speech = np.maximum(expr.jaw, shape * expr.articulation * gain)
     share = speech_w / (speech_w + silence_w)
-    return share * open_speech + (1.0 - share) * rest, width_sum / (speech_w + silence_w)
+    return share * open_speech + (1.0 - share) * rest, weights @ widths / (speech_w + silence_w)
 
 
 def _blinks(times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -220,7 +250,7 @@ def _head_motion(
         total = np.sum(parts, axis=0)
         return total / (np.abs(total).max() + 1e-9)
 
-    emphasis = _smooth(loudness, fps, 0.12) - _smooth(loudness, fps, 0.8)
+    emphasis = smooth(loudness, fps, 0.12) - smooth(loudness, fps, 0.8)
     roll = amount * np.radians(2.5) * sway((0.09, 0.23, 0.41))
     shift_x = amount * 0.02 * sway((0.07, 0.19, 0.37))
     shift_y = amount * (0.012 * sway((0.11, 0.29)) + 0.05 * np.clip(emphasis, 0, None))
@@ -228,7 +258,7 @@ def _head_motion(
     return roll, shift_x, shift_y, yaw
 
 
-def _smooth(x: np.ndarray, fps: float, sigma_s: float) -> np.ndarray:
+def smooth(x: np.ndarray, fps: float, sigma_s: float) -> np.ndarray:
     """Gaussian smoothing with a standard deviation of ``sigma_s`` seconds."""
     from scipy.ndimage import gaussian_filter1d
 
