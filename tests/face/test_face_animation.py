@@ -189,3 +189,73 @@ def test_undecodable_audio_is_refused_and_left_untouched(tmp_path: Path) -> None
         run(Audio(path=bad), tmp_path / "out")
     assert bad.read_text() == "this is not audio"
     assert not list((tmp_path / "out").glob("face_animation.*"))
+
+
+def _user_head(path: Path, rename: dict[int, str], drop_names: bool = False) -> Path:
+    """A head as a user's exporter might write it: the stand-in head, its targets renamed."""
+    import json
+    import struct
+
+    from tools.face._arkit import FaceCurves
+    from tools.face._gltf import pack_glb, write_glb
+    from tools.face._head import head_mesh
+
+    still = FaceCurves(
+        fps=30, shapes=np.zeros((1, len(ARKIT_NAMES))), rotations=np.zeros((1, len(ROTATION_NAMES)))
+    )
+    write_glb(path, head_mesh(), still)
+    data = path.read_bytes()
+    json_len = struct.unpack_from("<I", data, 12)[0]
+    document = json.loads(data[20 : 20 + json_len])
+    binary = data[20 + json_len + 8 :]
+    mesh = document["meshes"][0]
+    names = [rename.get(i, f"blendShape1.{n}") for i, n in enumerate(mesh["extras"]["targetNames"])]
+    if drop_names:
+        del mesh["extras"]
+    else:
+        mesh["extras"]["targetNames"] = names
+    del document["animations"]
+    path.write_bytes(pack_glb(document, binary))
+    return path
+
+
+def test_a_users_head_gets_the_animation_by_its_target_names(speech: Audio, tmp_path) -> None:
+    head = _user_head(tmp_path / "hero.glb", rename={0: "customWrinkle", 1: "Face_EyeLookDownLeft"})
+    before = head.read_bytes()
+    result = run(speech, tmp_path / "out", head=str(head), fps=30)
+    assert head.read_bytes() == before  # the user's file is only read
+    glb = read_glb(result.gltf.path)
+    (animation,) = glb["animations"]
+    (channel,) = animation["channels"]
+    assert channel["target"] == {"node": 0, "path": "weights"}
+    weights = np.asarray(glb["accessors"][animation["samplers"][0]["output"]]["data"]).reshape(
+        -1, len(ARKIT_NAMES)
+    )
+    curves = blendshapes(result)
+    assert weights.shape[0] == len(curves["jawOpen"])
+    jaw = ARKIT_NAMES.index("jawOpen")
+    assert np.allclose(weights[:, jaw], curves["jawOpen"], atol=1e-3)  # by name, through the prefix
+    assert np.allclose(weights[:, 1], curves["eyeLookDownLeft"], atol=1e-3)  # "Face_" prefix, other case
+    assert not weights[:, 0].any()  # not an ARKit name: left still
+    meta = result.gltf.meta
+    assert meta["missing"] == [ARKIT_NAMES[0]] and meta["not_arkit"] == ["customWrinkle"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("not a glb"), r"is not a binary glTF \(\.glb\) file"),
+        (lambda p: _user_head(p, {}, drop_names=True), "has no named morph targets"),
+        (
+            lambda p: _user_head(p, {i: f"shape{i}" for i in range(len(ARKIT_NAMES))}),
+            "none of bad.glb's morph",
+        ),
+    ],
+)
+def test_a_head_without_arkit_targets_is_refused_with_what_was_found(speech: Audio, tmp_path, make, message):
+    head = tmp_path / "bad.glb"
+    make(head)
+    with pytest.raises(BadInput, match=message) as refused:
+        run(speech, tmp_path / "out", head=str(head))
+    assert "\n" not in str(refused.value)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-made

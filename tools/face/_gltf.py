@@ -18,7 +18,7 @@ from .._files import atomic_write_bytes
 from ._arkit import ARKIT_NAMES, FaceCurves
 from ._head import HeadMesh
 
-__all__ = ["head_rotation", "write_glb"]
+__all__ = ["head_rotation", "pack_glb", "write_glb"]
 
 _FLOAT, _UINT = 5126, 5125
 _ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
@@ -141,10 +141,16 @@ def write_glb(path: Path, head: HeadMesh, curves: FaceCurves) -> Path:
     }
     binary = b"".join(blobs)
     document["buffers"] = [{"byteLength": len(binary)}]
+    return atomic_write_bytes(path, pack_glb(document, binary))
+
+
+def pack_glb(document: dict, binary: bytes) -> bytes:
+    """A .glb file's bytes: the header, the JSON chunk and the binary chunk (both padded to 4)."""
     text = json.dumps(document, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 4)
+    binary += b"\x00" * (-len(binary) % 4)
     total = 12 + 8 + len(text) + 8 + len(binary)
-    data = b"".join(
+    return b"".join(
         [
             struct.pack("<4sII", b"glTF", 2, total),
             struct.pack("<I4s", len(text), b"JSON"),
@@ -153,4 +159,3 @@ def write_glb(path: Path, head: HeadMesh, curves: FaceCurves) -> Path:
             binary,
         ]
     )
-    return atomic_write_bytes(path, data)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from .._artifacts import Artifact, Audio, Json, Text, Video
 from .._context import ToolContext
-from .._limits import Limits
+from .._limits import Limits, LocalPath
 from .._media import write_video
 from .._spec import tool
 from ._arkit import ARKIT_NAMES, ROTATION_NAMES, FaceCurves, face_curves
@@ -22,6 +22,7 @@ from ._cues import speech_cues
 from ._gltf import write_glb
 from ._head import head_mesh
 from ._preview import PREVIEW_FPS, render_frames
+from ._retarget import animate_head
 from ._track import EMOTIONS, build_track
 from .talking_face import Emotion
 
@@ -72,6 +73,7 @@ def face_animation(
     head_motion: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5,
     fps: Literal[30, 60] = 60,
     text: Annotated[str, Field(max_length=100_000)] | None = None,
+    head: Annotated[str, Field(max_length=4096), LocalPath()] | None = None,
     *,
     ctx: ToolContext,
 ) -> FaceAnimation:
@@ -92,13 +94,17 @@ def face_animation(
         fps: frames per second of the curves, 30 or 60 (Live Link Face records at 60).
         text: the words spoken, when known and the audio carries no phoneme timings:
             they are aligned to the speech, which times the mouth more exactly.
+        head: your own head as a .glb whose morph targets have ARKit names (case, "_" and
+            an exporter's prefix such as "blendShape1." do not matter): the .glb given back
+            is that head with the animation added; the preview still shows the stand-in head.
 
     Returns:
         The curves (JSON), the CSV, the .glb and the preview video; the JSON's metadata says
         where the phoneme timings came from.
 
     Raises:
-        BadInput: the audio cannot be decoded, or an argument is out of its range.
+        BadInput: the audio cannot be decoded, an argument is out of its range, or the head
+            is not a .glb with ARKit-named morph targets (the message lists the names found).
     """
     ctx.report(0.0, "reading speech")
     if text and text.strip() and not audio.meta.get("phonemes"):
@@ -122,12 +128,19 @@ def face_animation(
         )
         json_path = _write_json(ctx.output_path("face_animation.json"), curves, meta)
         curves_json = Json(path=_track_file(written, json_path), meta=meta)
-        head = head_mesh()
-        glb = _track_file(written, write_glb(ctx.output_path("face_animation.glb"), head, curves))
-        gltf = Artifact(path=glb, meta={**meta, "morph_targets": len(ARKIT_NAMES), "format": "glb"})
+        stand_in = head_mesh()
+        glb_path = ctx.output_path("face_animation.glb")
+        if head:  # the user's head, animated by the names of its morph targets
+            found = animate_head(Path(head), glb_path, curves)
+            gltf_meta = {"head": Path(head).name, "matched": found.matched, "missing": found.missing,
+                         "not_arkit": found.unknown}  # fmt: skip
+        else:
+            write_glb(glb_path, stand_in, curves)
+            gltf_meta = {"morph_targets": len(ARKIT_NAMES)}
+        gltf = Artifact(path=_track_file(written, glb_path), meta={**meta, **gltf_meta, "format": "glb"})
         ctx.report(0.2, "rendering preview")
         n_preview = -(-len(curves) // max(1, round(fps / PREVIEW_FPS)))
-        frames = _reporting(render_frames(head, curves), n_preview, ctx)
+        frames = _reporting(render_frames(stand_in, curves), n_preview, ctx)
         preview_path = ctx.output_path("face_animation.mp4")
         written.append(preview_path)
         preview_meta = {k: v for k, v in meta.items() if k != "fps"}
