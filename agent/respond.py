@@ -77,6 +77,8 @@ def question(plan: Plan) -> Plan:
 
 #: Words that point at something a request is about ("this speech", "my voice").
 _POINTERS = ("this", "that", "these", "my", "the")
+#: Nouns that follow a kind's word to name one item of it ("voice line", "audio clip").
+_ITEM_NOUNS = ("line", "lines", "clip", "clips", "file", "files", "track", "recording", "take", "memo")
 
 
 def next_steps(result: RunResult, registry: Registry, limit: int = 3) -> list[str]:
@@ -147,7 +149,8 @@ def _phrase(examples: tuple[str, ...], maker_words: set[str]) -> str:
 
     example = max(examples, key=points)  # max keeps the first of equals
     for word in sorted(maker_words):
-        pattern = rf"\b(?:{'|'.join(_POINTERS)})\s+{re.escape(word)}s?\b"
+        # "this voice line" is one thing: "it", not "it line"
+        pattern = rf"\b(?:{'|'.join(_POINTERS)})\s+{re.escape(word)}s?\b(?:\s+(?:{'|'.join(_ITEM_NOUNS)})\b)?"
         example, n = re.subn(pattern, "it", example, count=1, flags=re.IGNORECASE)
         if n:
             break

@@ -126,7 +126,9 @@ def _speak(text: str, phrase: int, first_word: int, voice: str, dictionary: obje
 
     piper_voice = load_voice(voice)
     sr = piper_voice.config.sample_rate
-    config = SynthesisConfig(length_scale=1.0, noise_scale=0.5, noise_w_scale=0.5)
+    # No generator noise: the same lyrics sing the same every time (Piper draws its noise from a
+    # generator whose state depends on everything spoken before in the process).
+    config = SynthesisConfig(length_scale=1.0, noise_scale=0.0, noise_w_scale=0.0)
     audio, symbols = [], []
     for chunk in piper_voice.synthesize(text, syn_config=config, include_alignments=True):
         audio.append(chunk.audio_float_array)
