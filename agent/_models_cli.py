@@ -111,25 +111,27 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from tools._model_pull import pull
+    from tools._model_pull import listing, pull
 
     entry = find_model(args.name)
+    files = listing(entry)  # the first contact: no network fails here, in one line
+    if entry.non_commercial and not args.yes and not sys.stdin.isatty():
+        raise BadInput(
+            f"{entry.name}'s weights are {entry.licence}, for non-commercial use only; add --yes to accept and download"
+        )
+    size = sum(f.size for f in files[1]) / 1e6
     print(
-        f"{entry.name}: {entry.repo_id}@{entry.revision}, {entry.size}, licence {_licence(entry.to_dict())}",
+        f"{entry.name}: {entry.repo_id}@{files[0][:12]}, {size:,.1f} MB, licence {_licence(entry.to_dict())}",
         file=sys.stderr,
     )
     if not entry.backend:
         print(f"note: no tool uses {entry.name} yet", file=sys.stderr)
     if entry.non_commercial and not args.yes:
-        if not sys.stdin.isatty():
-            raise BadInput(
-                f"{entry.name}'s weights are {entry.licence} (non-commercial only); add --yes to accept and download"
-            )
         answer = input("These weights may not be used commercially. Download? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("not downloaded", file=sys.stderr)
             return 0
-    found = _with_progress(lambda progress: pull(entry, progress))
+    found = _with_progress(lambda progress: pull(entry, progress, files))
     result = {"name": entry.name, "path": str(found.path), "revision": found.revision, "source": found.source}
     if args.json:
         _print_json(result)

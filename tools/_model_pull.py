@@ -29,7 +29,7 @@ from typing import Any
 from ._models import MANIFEST, Installed, ModelEntry, models_home
 from .errors import TroupeError
 
-__all__ = ["PullError", "RemoteFile", "pull", "remote_files"]
+__all__ = ["PullError", "RemoteFile", "listing", "pull", "remote_files"]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _CHUNK = 1 << 20
@@ -110,30 +110,51 @@ def remote_files(entry: ModelEntry, client: Any) -> tuple[str, list[RemoteFile]]
     return commit, [listing[n] for n in names]
 
 
-def pull(entry: ModelEntry, progress: Progress | None = None) -> Installed:
+def listing(entry: ModelEntry) -> tuple[str, list[RemoteFile]]:
+    """Ask the Hub which commit and files ``pull`` would fetch, without downloading them.
+
+    Raises:
+        PullError: as :func:`remote_files`.
+    """
+    with _client() as client:
+        return remote_files(entry, client)
+
+
+def pull(
+    entry: ModelEntry, progress: Progress | None = None, files: tuple[str, list[RemoteFile]] | None = None
+) -> Installed:
     """Download ``entry`` into ``$TROUPE_HOME/models/<name>``, resuming what an earlier pull left.
+
+    Args:
+        entry: the model.
+        progress: called as bytes arrive.
+        files: what :func:`listing` answered, to save asking twice.
 
     Raises:
         PullError: no network, an unknown repository, an interrupted or corrupt download
             (the verified part stays for the next pull to resume).
     """
-    import httpx
-
     home = models_home()
     staging = home / f".{entry.name}.partial"
-    headers = {"user-agent": "troupe-models"} | _auth_header()
-    with httpx.Client(headers=headers, follow_redirects=True, timeout=httpx.Timeout(30.0)) as client:
-        commit, files = remote_files(entry, client)
+    with _client() as client:
+        commit, remote = files or remote_files(entry, client)
         staging.mkdir(parents=True, exist_ok=True)
-        for remote in files:
-            _fetch(client, entry, commit, remote, staging, progress)
+        for one in remote:
+            _fetch(client, entry, commit, one, staging, progress)
     manifest = {
         "name": entry.name, "repo_id": entry.repo_id, "revision": commit, "source": "pulled",
-        "endpoint": endpoint(), "files": {f.name: f.sha256 or f.git_sha1 for f in files},
+        "endpoint": endpoint(), "files": {f.name: f.sha256 or f.git_sha1 for f in remote},
         "pulled_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }  # fmt: skip
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return Installed(entry, install_folder(staging, home / entry.name), "pulled", commit)
+
+
+def _client() -> Any:
+    import httpx
+
+    headers = {"user-agent": "troupe-models"} | _auth_header()
+    return httpx.Client(headers=headers, follow_redirects=True, timeout=httpx.Timeout(30.0))
 
 
 def install_folder(staging: Path, dest: Path) -> Path:
