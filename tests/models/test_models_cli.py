@@ -108,3 +108,22 @@ def test_pull_flags_the_licence_and_asks_for_yes(hub: FakeHub) -> None:
     result = json.loads(out.stdout)
     assert result["revision"] == COMMIT and result["source"] == "pulled"
     assert as_json("info", "musicgen-small")["installed"]["source"] == "pulled"
+
+
+def test_a_model_in_the_hugging_face_cache_is_found_and_left_alone(tmp_path: Path) -> None:
+    repo = tmp_path / "hub" / "models--facebook--musicgen-small"
+    a_folder(repo / "snapshots" / COMMIT, small_repo())
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(COMMIT)
+    env = {"HF_HUB_CACHE": str(tmp_path / "hub")}
+
+    info = as_json("info", "musicgen-small", **env)
+    assert info["installed"] == {
+        "path": str(repo / "snapshots" / COMMIT),
+        "source": "hf-cache",
+        "revision": COMMIT,
+    }
+    line = one_line_error(troupe("models", "rm", "musicgen-small", env=troupe_env(**env)))
+    assert "Hugging Face cache" in line and (repo / "snapshots" / COMMIT / "model.safetensors").exists()
+    (repo / "snapshots" / COMMIT / "tokenizer.json").unlink()  # incomplete: not installed
+    assert as_json("info", "musicgen-small", **env)["installed"] is None
