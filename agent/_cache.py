@@ -1,7 +1,8 @@
 """A content-addressed cache of step results, verified on every hit.
 
 The key is a hash of the tool's name and version, of the environment variables it
-declares (``@tool(env=...)``) and of its arguments, where every artifact counts by the
+declares (``@tool(env=...)``), of what its ``cache_extra`` hook reports (the model a backend
+would load) and of its arguments, where every artifact counts by the
 SHA-256 of its content, not its path: the same audio under another name is the same
 input. An entry is a directory holding ``entry.json`` (the output and, for each file, its
 SHA-256 and size) and the output files; it is built under a temporary name and renamed
@@ -69,6 +70,8 @@ class Cache:
         payload: dict[str, Any] = {"tool": spec.name, "version": spec.version, "args": fingerprint(args)}
         if spec.env:  # the backend a variable selects changes the result
             payload["env"] = {name: os.environ.get(name) for name in spec.env}
+        if spec.cache_extra is not None:  # e.g. which model a backend would load, and its revision
+            payload["extra"] = spec.cache_extra(args)
         text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -20,6 +20,7 @@ import yaml
 from tools import Registry, TroupeError, default_registry, type_name
 
 from ._chat_cli import add_chat_command
+from ._models_cli import add_models_command
 from ._plan import Plan
 from ._result import RunResult
 from ._runs_cli import add_runs_command
@@ -304,6 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     add_chat_command(sub, parents=[tool_opts, file_opts, plan_opts], make_agent=_agent)
     add_runs_command(sub)
+    add_models_command(sub)
     return parser
 
 

@@ -89,6 +89,7 @@ class ToolSpec:
     retries: int = 0
     resources: dict[str, float] = field(default_factory=dict)
     env: tuple[str, ...] = ()
+    cache_extra: Callable[[dict[str, Any]], Any] | None = field(default=None, repr=False)
     input_model: type[BaseModel] = field(default=BaseModel, repr=False)
 
     # -- outputs ---------------------------------------------------------------------
@@ -260,6 +261,7 @@ def tool(
     retries: int = 0,
     resources: dict[str, float] | None = None,
     env: Sequence[str] = (),
+    cache_extra: Callable[[dict[str, Any]], Any] | None = None,
 ) -> Any:
     """Turn a typed function into a tool; works bare (``@tool``) or with options.
 
@@ -285,6 +287,9 @@ def tool(
         resources: scheduling hints such as ``{"cpu": 2, "gpu": 1, "memory_mb": 4000}``.
         env: environment variables that change what the tool does (a backend or checkpoint
             it picks); their values are part of the cache key.
+        cache_extra: ``cache_extra(args)`` returns what else the result depends on (the
+            backend ``auto`` resolves to, the revision of the model it loads) as JSON-ready
+            data; it joins the cache key. It must be quick and must not go online.
 
     Raises:
         ToolDefinitionError: the function lacks type hints or docs; every problem is listed.
@@ -304,6 +309,7 @@ def tool(
             retries=retries,
             resources=dict(resources or {}),
             env=tuple(env),
+            cache_extra=cache_extra,
         )
         setattr(f, _MARK, spec)
         return f

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from tools import Audio, BadInput, Midi, ToolContext, tool
 from tools._media import audio_info, write_wav
+from tools._models import Installed
 
+from . import _musicgen
 from ._compose import Settings, compose
 from ._describe import read_description
 from ._gm import gm_name, gm_program
@@ -18,7 +20,7 @@ from ._styles import STYLES
 from ._theory import Key, parse_key
 from .render import render_midi
 
-__all__ = ["GeneratedMusic", "MAX_DURATION_S", "music_generate", "resolve_settings"]
+__all__ = ["Backend", "GeneratedMusic", "MAX_DURATION_S", "music_generate", "resolve_settings"]
 
 #: Longest piece generated in one call (10 minutes).
 MAX_DURATION_S = 600.0
@@ -30,11 +32,23 @@ _MAJOR_TONICS = (0, 7, 2, 5, 10, 3, 9)  # C G D F Bb Eb A
 _MINOR_TONICS = (9, 4, 2, 7, 0, 5, 11)  # A E D G C F B
 
 
+Backend = Literal["auto", "compose", "musicgen"]
+
+
 class GeneratedMusic(BaseModel):
-    """A generated piece: the rendered audio and the MIDI it was rendered from."""
+    """A generated piece: the audio and its MIDI (the score it was rendered from with
+    ``compose``; a transcription of the audio with ``musicgen``)."""
 
     audio: Audio
     midi: Midi
+
+
+def _models_behind(args: dict) -> dict[str, str | None]:
+    """For the cache key: the MusicGen model (and its revision) the call's backend could load."""
+    if args.get("backend", "auto") == "compose":
+        return {}
+    model = _musicgen.best_model()
+    return {"musicgen": f"{model.entry.name}@{model.revision}" if model else None}
 
 
 @tool(
@@ -52,6 +66,7 @@ class GeneratedMusic(BaseModel):
         "some chill instrumental music for studying",
     ),
     timeout_s=300,
+    cache_extra=_models_behind,
 )
 def music_generate(
     description: Annotated[str, Field(max_length=2000)] = "soft piano",
@@ -61,6 +76,7 @@ def music_generate(
     mood: Mood | None = None,
     instrument: Annotated[str, Field(max_length=100)] | None = None,
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0,
+    backend: Backend = "auto",
     *,
     ctx: ToolContext,
 ) -> GeneratedMusic:
@@ -83,12 +99,20 @@ def music_generate(
             "string ensemble" (default from the description, else the mood's).
         seed: 0 to 4294967295; the same seed and arguments give the same piece; change it for
             another take.
+        backend: 'compose' (style rules, a MIDI score rendered with a SoundFont; always
+            there), 'musicgen' (Meta's MusicGen neural model, up to 30 s; needs `troupe models
+            pull musicgen-small`; tempo, key and instrument are only suggested to it through
+            the description) or 'auto': musicgen when installed and the piece fits, else compose.
 
     Returns:
-        ``audio`` (stereo WAV, exactly ``duration`` seconds) and ``midi`` (the score); both
-        carry the resolved tempo_bpm, key, mood and instrument in their meta.
+        ``audio`` (stereo WAV, exactly ``duration`` seconds) and ``midi`` (the score; with
+        musicgen, a transcription of the audio); their meta holds the resolved tempo_bpm,
+        key, mood and instrument, and ``backend`` and ``model`` say what made them.
     """
     settings = resolve_settings(description, duration, tempo, key, mood, instrument, seed)
+    model, note = _choose(backend, settings.duration_s)
+    if model is not None:
+        return _generate_musicgen(description, settings, seed, model, ctx)
     ctx.report(0.05, f"composing {settings.key.name}, {settings.tempo_bpm:.0f} BPM")
     pm = compose(settings)
     midi_path = ctx.output_path("generated.mid")
@@ -107,7 +131,11 @@ def music_generate(
         "meter": f"{settings.meter}/4",
         "seed": seed,
         "description": description,
+        "backend": "compose",
+        "model": None,
     }
+    if note:
+        meta["backend_note"] = note
     ctx.report(1.0, "done")
     return GeneratedMusic(
         audio=audio_info(audio_path, **meta),
@@ -160,6 +188,64 @@ def resolve_settings(
         style=style, lead=lead, bed=bed, bass=style.bass, drums=drums,
         soft=brief.soft or mood_name == "calm", seed=seed,
     )  # fmt: skip
+
+
+def _choose(backend: str, duration_s: float) -> tuple[Installed | None, str | None]:
+    """The MusicGen model to run (None: compose) and, when ``auto`` fell back, why.
+
+    Raises:
+        BadInput: backend='musicgen' without the libraries or an installed model.
+    """
+    if backend == "compose":
+        return None, None
+    model = _musicgen.best_model()
+    if backend == "musicgen":
+        if not _musicgen.available():
+            raise BadInput(
+                "backend='musicgen' needs torch and transformers: pip install -c constraints.txt "
+                "'troupe[musicgen]' (or use backend='compose')"
+            )
+        if model is None:
+            raise BadInput(
+                "backend='musicgen' needs a MusicGen model: run `troupe models pull musicgen-small` "
+                "(or `troupe models import musicgen-small FOLDER`), or use backend='compose'"
+            )
+        return model, None
+    if model is None or not _musicgen.available():
+        return None, None  # nothing better installed: today's backend, as always
+    if duration_s > _musicgen.MAX_DURATION_S:
+        return None, f"musicgen makes at most {_musicgen.MAX_DURATION_S:g} s; composed instead"
+    return model, None
+
+
+def _generate_musicgen(
+    description: str, settings: Settings, seed: int, model: Installed, ctx: ToolContext
+) -> GeneratedMusic:
+    """The ``musicgen`` path: neural audio, then its notes transcribed into the MIDI output."""
+    from .transcribe import transcribe_polyphonic, write_midi
+
+    mono, sr = _musicgen.generate(model, description, settings.duration_s, seed, ctx)
+    y = np.repeat(mono[:, None], 2, axis=1)  # stereo, like compose's output
+    audio_path = write_wav(ctx.output_path("generated.wav"), y, sr)
+    meta = {
+        "tempo_bpm": None, "key": None, "mood": _mood_of(settings), "instrument": None,
+        "seed": seed, "description": description, "backend": _musicgen.BACKEND,
+        "model": model.entry.name, "model_revision": model.revision,
+        "licence": model.entry.licence, "non_commercial": model.entry.non_commercial,
+    }  # fmt: skip
+    audio = audio_info(audio_path, **meta)
+    ctx.report(0.9, "transcribing the notes")
+    import librosa
+
+    notes = transcribe_polyphonic(librosa.resample(mono, orig_sr=sr, target_sr=22050), ctx=None)
+    midi_path = write_midi(notes, ctx.output_path("generated.mid"))
+    ctx.report(1.0, "done")
+    return GeneratedMusic(
+        audio=audio,
+        midi=Midi(
+            path=midi_path, duration_s=settings.duration_s, meta={**meta, "midi_source": "transcription"}
+        ),
+    )
 
 
 def _default_key(mode: str, rng: np.random.Generator) -> Key:

@@ -76,7 +76,7 @@ def music_transcribe(
         y = load_music(audio, sr=16000, max_s=_MAX_S)
         notes = track_notes(y, 16000, device=ctx.device, ctx=ctx)
     midi_path = ctx.output_path("transcription.mid")
-    _write_midi(notes, midi_path)
+    write_midi(notes, midi_path)
     listed = [
         {
             "start_s": round(float(s), 3),
@@ -99,7 +99,8 @@ def music_transcribe(
 Note = tuple[float, float, int, int]  # start_s, end_s, MIDI pitch, velocity
 
 
-def _write_midi(notes: list[Note], path: Path) -> None:
+def write_midi(notes: list[Note], path: Path) -> Path:
+    """Write ``notes`` as a one-track MIDI file at ``path`` (whole, or not at all)."""
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(initial_tempo=120.0)
@@ -109,6 +110,7 @@ def _write_midi(notes: list[Note], path: Path) -> None:
     tmp = path.with_name(path.name + ".part")
     pm.write(str(tmp))
     tmp.replace(path)
+    return path
 
 
 class _BasicPitch:

@@ -1,0 +1,236 @@
+"""Known neural models and where their files live on this machine; nothing here goes online.
+
+A model is found in one of two places, in this order:
+
+1. ``$TROUPE_HOME/models/<name>/`` — a folder written by ``troupe models pull`` or
+   ``troupe models import``, with a ``troupe-model.json`` manifest saying where it came from
+   and which revision it is;
+2. the Hugging Face cache (``$HF_HUB_CACHE``, else ``$HF_HOME/hub``, else
+   ``~/.cache/huggingface/hub``) — a snapshot of the model's repository that another tool
+   (``huggingface-cli download``, transformers) already fetched.
+
+Either way a folder counts only when every file the entry needs is in it; backends load it
+with ``from_pretrained(folder, local_files_only=True)``. Only ``troupe models pull`` (in
+``agent/_models_cli.py`` and :mod:`tools._model_pull`) reaches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+
+__all__ = [
+    "CATALOG",
+    "MANIFEST",
+    "Installed",
+    "ModelEntry",
+    "check_folder",
+    "find_model",
+    "hf_cache_dir",
+    "installed",
+    "missing_files",
+    "model_path",
+    "models_home",
+    "weights_file",
+]
+
+#: The manifest ``pull`` and ``import`` write into a model folder.
+MANIFEST = "troupe-model.json"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model Troupe knows how to fetch and, when ``backend`` is set, how to use.
+
+    Attributes:
+        name: the name used on the command line (``musicgen-small``).
+        task: what the model does, in a few words.
+        tool: the tool it gives a backend to, or None when no tool uses it yet.
+        backend: the value of that tool's ``backend`` argument it enables (None: not usable yet).
+        repo_id: its Hugging Face repository.
+        revision: the branch, tag or commit ``pull`` fetches.
+        files: files the folder must hold.
+        weights: weight files of which the folder must hold at least one (pulled: the first
+            one the repository has).
+        size: approximate download size, for people.
+        licence: SPDX identifier of the weights' licence.
+        non_commercial: the licence forbids commercial use; ``pull`` says so before downloading.
+        rank: among models of the same backend, ``auto`` prefers the higher rank.
+        model_type: ``model_type`` its ``config.json`` must declare (None: not checked).
+    """
+
+    name: str
+    task: str
+    tool: str | None
+    backend: str | None
+    repo_id: str
+    revision: str
+    files: tuple[str, ...]
+    weights: tuple[str, ...]
+    size: str
+    licence: str
+    non_commercial: bool = False
+    rank: int = 0
+    model_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_MUSICGEN_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
+_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+
+#: Every model ``troupe models`` knows, by name. HTDemucs and Kokoro are not listed yet:
+#: HTDemucs' weights are not published on the Hugging Face Hub, and no backend loads either.
+CATALOG: dict[str, ModelEntry] = {
+    e.name: e
+    for e in (
+        ModelEntry(
+            name="musicgen-small", task="music from a description", tool="music_generate",
+            backend="musicgen", repo_id="facebook/musicgen-small", revision="main",
+            files=_MUSICGEN_FILES, weights=_WEIGHTS, size="≈2.4 GB", licence="CC-BY-NC-4.0",
+            non_commercial=True, rank=1, model_type="musicgen",
+        ),
+        ModelEntry(
+            name="musicgen-medium", task="music from a description", tool="music_generate",
+            backend="musicgen", repo_id="facebook/musicgen-medium", revision="main",
+            files=_MUSICGEN_FILES, weights=_WEIGHTS, size="≈8 GB", licence="CC-BY-NC-4.0",
+            non_commercial=True, rank=2, model_type="musicgen",
+        ),
+        ModelEntry(
+            name="whisper-small", task="speech to text, ~100 languages (no backend yet)",
+            tool=None, backend=None, repo_id="openai/whisper-small", revision="main",
+            files=("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json"),
+            weights=_WEIGHTS, size="≈1 GB", licence="Apache-2.0", model_type="whisper",
+        ),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Installed:
+    """An installed model: its folder, how it got there and the revision of its files."""
+
+    entry: ModelEntry
+    path: Path
+    source: str  # "pulled", "imported" or "hf-cache"
+    revision: str
+
+
+def models_home() -> Path:
+    """Where pulled and imported models live: ``$TROUPE_HOME/models`` (``~/.troupe/models``)."""
+    return Path(os.environ.get("TROUPE_HOME") or Path.home() / ".troupe").expanduser() / "models"
+
+
+def hf_cache_dir() -> Path:
+    """The Hugging Face hub cache, found the way ``huggingface_hub`` finds it."""
+    if cache := os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE"):
+        return Path(cache).expanduser()
+    home = (
+        os.environ.get("HF_HOME")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface"
+    )
+    return Path(home).expanduser() / "hub"
+
+
+def find_model(name: str) -> ModelEntry:
+    """The catalog entry called ``name``.
+
+    Raises:
+        BadInput: no model has that name (the message lists the known ones).
+    """
+    if name in CATALOG:
+        return CATALOG[name]
+    raise BadInput(f"unknown model {name!r}; known models: {', '.join(CATALOG)}")
+
+
+def missing_files(entry: ModelEntry, folder: Path) -> list[str]:
+    """The files ``entry`` needs that ``folder`` lacks (weights as "a or b")."""
+    missing = [f for f in entry.files if not (folder / f).is_file()]
+    if entry.weights and not any((folder / w).is_file() for w in entry.weights):
+        missing.append(" or ".join(entry.weights))
+    return missing
+
+
+def weights_file(entry: ModelEntry, folder: Path) -> str | None:
+    """The first of ``entry.weights`` that ``folder`` holds."""
+    return next((w for w in entry.weights if (folder / w).is_file()), None)
+
+
+def check_folder(entry: ModelEntry, folder: Path) -> None:
+    """Make sure ``folder`` holds model ``entry``: every needed file, the right model type.
+
+    Raises:
+        BadInput: not a folder, files missing (named), or a config of another kind of model.
+    """
+    if not folder.is_dir():
+        raise BadInput(f"{folder} is not a folder; give the folder that holds {entry.name}'s files")
+    missing = missing_files(entry, folder)
+    if missing:
+        raise BadInput(f"{folder} is not a {entry.name} folder: it lacks {', '.join(missing)}")
+    if entry.model_type and "config.json" in entry.files:
+        try:
+            kind = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type")
+        except (OSError, ValueError, AttributeError):
+            kind = None
+        if kind != entry.model_type:
+            raise BadInput(
+                f"{folder} is not a {entry.name} folder: its config.json says model_type "
+                f"{kind!r}, expected {entry.model_type!r}"
+            )
+
+
+def installed(name: str) -> Installed | None:
+    """Where model ``name`` is installed and which revision it is; None when it is not.
+
+    Raises:
+        BadInput: no model has that name.
+    """
+    entry = find_model(name)
+    folder = models_home() / name
+    if folder.is_dir() and not missing_files(entry, folder):
+        manifest = _read_manifest(folder)
+        return Installed(
+            entry, folder, manifest.get("source", "imported"), str(manifest.get("revision", "unknown"))
+        )
+    snapshot = _hf_snapshot(entry)
+    if snapshot is not None:
+        return Installed(entry, snapshot, "hf-cache", snapshot.name)
+    return None
+
+
+def model_path(name: str) -> Path | None:
+    """The installed folder of model ``name`` holding every file it needs, else None.
+
+    Raises:
+        BadInput: no model has that name.
+    """
+    found = installed(name)
+    return found.path if found else None
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _hf_snapshot(entry: ModelEntry) -> Path | None:
+    """The cached snapshot of ``entry.revision`` (a branch resolved through ``refs/``), if complete."""
+    repo = hf_cache_dir() / f"models--{entry.repo_id.replace('/', '--')}"
+    ref = repo / "refs" / entry.revision
+    try:
+        commit = ref.read_text(encoding="utf-8").strip() if ref.is_file() else entry.revision
+    except OSError:
+        return None
+    snapshot = repo / "snapshots" / commit
+    if snapshot.is_dir() and not missing_files(entry, snapshot):
+        return snapshot
+    return None
