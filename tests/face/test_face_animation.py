@@ -259,3 +259,49 @@ def test_a_head_without_arkit_targets_is_refused_with_what_was_found(speech: Aud
         run(speech, tmp_path / "out", head=str(head))
     assert "\n" not in str(refused.value)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-made
+
+
+def _glb_of(document: object) -> bytes:
+    from tools.face._gltf import pack_glb
+
+    return pack_glb(document, b"")  # type: ignore[arg-type]  # any JSON value, as a hostile file has
+
+
+_NAMED = {"primitives": [{"targets": [{}]}], "extras": {"targetNames": ["jawOpen"]}}
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (
+            b"glTF"
+            + (2).to_bytes(4, "little") * 2
+            + (200_000).to_bytes(4, "little")
+            + b"JSON"
+            + b"[" * 200_000,
+            "",
+        ),
+        (_glb_of({"meshes": [1, "two", None]}), "'meshes'"),
+        (_glb_of({"meshes": [{"primitives": ["x"]}]}), "mesh 0's 'primitives'"),
+        (_glb_of({"meshes": [{"primitives": [{"targets": 3}]}]}), "mesh 0 primitive 0's 'targets'"),
+        (_glb_of({"meshes": [{**_NAMED, "extras": "jawOpen"}]}), "mesh 0's 'extras'"),
+        (_glb_of({"meshes": [_NAMED], "nodes": "all"}), "'nodes'"),
+        (_glb_of({"meshes": [_NAMED], "bufferViews": {}}), "'bufferViews'"),
+        (_glb_of({"meshes": [_NAMED], "animations": "none"}), "'animations'"),
+        (_glb_of({"meshes": [_NAMED], "buffers": [5]}), "'buffers'"),
+    ],
+)
+def test_a_head_with_parts_of_the_wrong_type_is_refused_in_one_line(tmp_path, data, where):
+    """Found by the fuzz suite: these crashed with RecursionError, AttributeError or TypeError."""
+    from tools.face._arkit import FaceCurves
+    from tools.face._retarget import animate_head
+
+    head = tmp_path / "hostile.glb"
+    head.write_bytes(data)
+    still = FaceCurves(
+        fps=30, shapes=np.zeros((2, len(ARKIT_NAMES))), rotations=np.zeros((2, len(ROTATION_NAMES)))
+    )
+    with pytest.raises(BadInput, match=r"hostile\.glb is not a (binary|valid) glTF") as refused:
+        animate_head(head, tmp_path / "out.glb", still)
+    assert where in str(refused.value) and "\n" not in str(refused.value)
+    assert not (tmp_path / "out.glb").exists()

@@ -209,6 +209,40 @@ BAD_MIDI: dict[str, Maker] = {
 }
 
 
+# -- 3D heads (.glb) -------------------------------------------------------------------
+def _glb(document: object, binary: bytes = b"") -> bytes:
+    """A .glb container around ``document`` (any JSON value, as a hostile exporter might write)."""
+    from tools.face._gltf import pack_glb
+
+    return pack_glb(document, binary)  # type: ignore[arg-type]  # pack_glb only json.dumps it
+
+
+def _head(targets: list[str], **document: object) -> Maker:
+    """A head whose one mesh has a morph target per name (no geometry: the names are what is read)."""
+    mesh = {
+        "primitives": [{"attributes": {}, "targets": [{} for _ in targets]}],
+        "extras": {"targetNames": targets},
+    }
+    return _bytes(_glb({"asset": {"version": "2.0"}, "meshes": [mesh], "nodes": [{"mesh": 0}], **document}))
+
+
+BAD_HEADS: dict[str, Maker] = {
+    "empty.glb": _bytes(b""),
+    "text_as.glb": _bytes(b"glTF is what a head starts with, not this\n"),
+    "png_as.glb": lambda p: png_claiming(p, 64, 64),
+    "cut.glb": _cut(_head(["jawOpen", "eyeBlinkLeft"] * 40), 0.5),
+    "lying_chunk.glb": _bytes(b"glTF" + struct.pack("<III4s", 2, 40, 0xFFFFFFF0, b"JSON") + b"{}" * 10),
+    "deep_json.glb": _bytes(b"glTF" + struct.pack("<III4s", 2, 200_020, 200_000, b"JSON") + b"[" * 200_000),
+    "meshes_not_objects.glb": _bytes(_glb({"meshes": [1, "two", None, [3]]})),
+    "primitives_not_objects.glb": _bytes(_glb({"meshes": [{"primitives": ["x"], "extras": "names"}]})),
+    "wrong_types.glb": _head(["jawOpen"], nodes="all", bufferViews={}, accessors=7, animations="none"),
+    "buffer_not_object.glb": _head(["jawOpen"], buffers=[5]),
+    "external_buffer.glb": _head(["jawOpen"], buffers=[{"uri": "../outside/secret.txt", "byteLength": 10}]),
+    "no_arkit_names.glb": _head(["wrinkle", "frown2"]),
+    "arkit_head.glb": _head(["blendShape1.jawOpen", "Face_EyeBlinkLeft", "custom"]),
+}
+
+
 # -- text files ------------------------------------------------------------------------
 BAD_TEXT_FILES: dict[str, Maker] = {
     "empty.txt": _bytes(b""),

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fuzz.badmedia import (
     BAD_AUDIO,
+    BAD_HEADS,
     BAD_IMAGES,
     BAD_MIDI,
     BAD_TEXT_FILES,
@@ -38,15 +39,23 @@ AUDIO_USES = {
     "audio_mix": {"tracks": ["@voice.wav", "@{f}"]},
     "talking_face": {"image": "@portrait.png", "audio": "@{f}"},
     "co_speech_gesture": {"audio": "@{f}"},
+    "face_animation": {"audio": "@{f}", "fps": 30},
+    "dance": {"music": "@{f}"},
 }
+# a head is a path on the machine (LocalPath), written as text, not an @ reference
+HEAD_USES = {"face_animation": {"audio": "@voice.wav", "head": "{f}", "fps": 30}}
 IMAGE_USES = {"talking_face": {"image": "@{f}", "audio": "@voice.wav"}}
-MIDI_USES = {"midi_to_audio": {"midi": "@{f}", "instrument": "violin"}}
+MIDI_USES = {
+    "midi_to_audio": {"midi": "@{f}", "instrument": "violin"},
+    "sing": {"lyrics": "la la la, sing with me", "melody": "@{f}"},
+}
 TEXT_USES = {
     "text_sentiment": {"text": "@{f}"},
     "text_to_speech": {"text": "@{f}", "voice": "espeak"},
     "music_generate": {"description": "@{f}", "duration": 2},
     "co_speech_gesture": {"audio": "@voice.wav", "text": "@{f}"},
     "speech_emotion": {"audio": "@voice.wav", "transcript": "@{f}"},
+    "sing": {"lyrics": "@{f}"},
 }
 
 # Damage a tool may live with: anything else must be refused.
@@ -55,6 +64,7 @@ MAY_FINISH = {
     "cut.jpg", "cmyk.jpg", "sixteen_bit.png", "palette.gif", "noise.png",
     "cut_track.mid", "no_notes.mid", "note_storm.mid", "zero_tempo.mid",
     "bom.txt", "zalgo.txt", "emoji_only.txt", "rtl_marks.txt",
+    "arkit_head.glb",
 }  # fmt: skip
 
 
@@ -91,6 +101,7 @@ ALL = [
     *cases(BAD_AUDIO, AUDIO_USES),
     *cases(BAD_IMAGES, IMAGE_USES),
     *cases(BAD_MIDI, MIDI_USES),
+    *cases(BAD_HEADS, HEAD_USES),
     *cases(BAD_TEXT_FILES, TEXT_USES),
 ]
 
@@ -112,6 +123,7 @@ LONG_USES = {
     "midi_to_audio": {"midi": "@long.mid"},
     "text_to_speech": {"text": PROSE},
     "music_generate": {"description": "an epic orchestral theme", "duration": 600},
+    "sing": {"lyrics": PROSE[:1200], "accompaniment": True},  # about 300 syllables, under its 400
 }
 INTERRUPTED = [
     Case(

@@ -40,7 +40,7 @@ ODD_TEXT = {
     "one_word_20k": "a" * 20_000,
     "too_long": "word " * 20_001,
 }
-WORDS_ONLY = {"text_sentiment", "text_to_speech", "music_generate"}  # no other input needed
+WORDS_ONLY = {"text_sentiment", "text_to_speech", "music_generate", "sing"}  # no other input needed
 
 # tool → the argument the text goes in, and the other arguments
 USES = {
@@ -54,6 +54,12 @@ USES = {
     ("co_speech_gesture", "text"): {"audio": "@voice.wav"},
     ("speech_emotion", "transcript"): {"audio": "@voice.wav"},
     ("transcribe", "language"): {"audio": "@voice.wav"},
+    ("sing", "lyrics"): {},
+    ("sing", "key"): {"lyrics": "la la la"},
+    ("sing", "instrument"): {"lyrics": "la la la", "accompaniment": True},
+    ("face_animation", "text"): {"audio": "@voice.wav", "fps": 30},
+    ("face_animation", "head"): {"audio": "@voice.wav", "fps": 30},
+    ("dance", "style"): {"music": "@voice.wav"},
 }
 INPUTS = {
     "voice.wav": GOOD_AUDIO,

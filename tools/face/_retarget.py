@@ -126,18 +126,46 @@ def _read_glb(path: Path) -> tuple[dict, bytes]:
         if kind == b"JSON" and document is None:
             try:
                 document = json.loads(chunk)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested past Python's stack
                 raise not_glb from None
         elif kind == b"BIN\x00":
             binary = chunk
         offset += 8 + length
     if not isinstance(document, dict) or not isinstance(document.get("meshes"), list):
         raise not_glb
+    _check_types(document, path.name)
     buffers = document.get("buffers") or [{"byteLength": 0}]
     if len(buffers) != 1 or "uri" in buffers[0]:
         raise BadInput(f"{path.name} keeps its data in other files — export a self-contained .glb")
     document["buffers"] = buffers
     return document, binary
+
+
+def _check_types(document: dict, name: str) -> None:
+    """Refuse a document in which a part this module reads or extends has the wrong JSON type,
+    so that a hand-edited or hostile file is refused in one line instead of failing mid-way.
+
+    Raises:
+        BadInput: naming the first part that is wrong.
+    """
+
+    def wrong(where: str, kind: str) -> BadInput:
+        return BadInput(f"{name} is not a valid glTF: {where} is not {kind} — re-export the head as .glb")
+
+    def objects(value: object, where: str) -> list[dict]:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise wrong(where, "a list of objects")
+        return value
+
+    for key in ("meshes", "nodes", "buffers", "bufferViews", "accessors", "animations"):
+        objects(document.get(key, []), f"'{key}'")
+    for i, mesh in enumerate(document["meshes"]):
+        for j, primitive in enumerate(objects(mesh.get("primitives") or [], f"mesh {i}'s 'primitives'")):
+            objects(primitive.get("targets") or [], f"mesh {i} primitive {j}'s 'targets'")
+            if not isinstance(primitive.get("extras") or {}, dict):
+                raise wrong(f"mesh {i} primitive {j}'s 'extras'", "an object")
+        if not isinstance(mesh.get("extras") or {}, dict):
+            raise wrong(f"mesh {i}'s 'extras'", "an object")
 
 
 def _morph_names(document: dict) -> dict[int, list[str]]:
