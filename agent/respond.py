@@ -150,7 +150,10 @@ def _phrase(examples: tuple[str, ...], maker_words: set[str]) -> str:
     example = max(examples, key=points)  # max keeps the first of equals
     for word in sorted(maker_words):
         # "this voice line" is one thing: "it", not "it line"
-        pattern = rf"\b(?:{'|'.join(_POINTERS)})\s+{re.escape(word)}s?\b(?:\s+(?:{'|'.join(_ITEM_NOUNS)})\b)?"
+        pattern = (
+            rf"\b(?:{'|'.join(_POINTERS)})\s+{re.escape(word)}s?\b(?:\s+(?:{'|'.join(_ITEM_NOUNS)})\b)?"
+            r"(?:\s+(?:i|we|you)\s+(?:just\s+)?(?:made|wrote|sang|recorded|generated|\w+ed)\b)?"  # "the music I made"
+        )
         example, n = re.subn(pattern, "it", example, count=1, flags=re.IGNORECASE)
         if n:
             break
