@@ -39,3 +39,16 @@ def test_every_music_tool_is_registered() -> None:
         "midi_to_audio",
         "audio_mix",
     } <= names
+
+
+def test_pyfluidsynth_says_nothing_when_ci_is_set() -> None:
+    """pyfluidsynth prints where it found its library when CI is set; nobody asked (it broke
+    --json output and one-line errors), so its import is silent wherever it first happens."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import tools.music, pretty_midi, fluidsynth; print('ok')"
+    env = {**os.environ, "CI": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "ok\n", "")

@@ -4,6 +4,7 @@ The tools are re-exported here; the registry collects them from this package. Ea
 imports its heavy libraries (librosa, onnxruntime, torch, fluidsynth) inside functions.
 """
 
+from ._quiet_import import silence_fluidsynth_import
 from .analyze import music_analyze
 from .generate import GeneratedMusic, music_generate
 from .mix import audio_mix
@@ -11,6 +12,8 @@ from .render import midi_to_audio
 from .separate import Stems, music_separate
 from .sing import Sung, sing
 from .transcribe import music_transcribe
+
+silence_fluidsynth_import()
 
 __all__ = [
     "GeneratedMusic",
