@@ -71,3 +71,32 @@ def test_talking_face_cues_stop_within_a_block_of_the_cancel(tmp_path, twenty_mi
     with ctx.active(), pytest.raises(Cancelled):
         speech_cues(Audio(path=twenty_minutes), 25)
     assert len(decoded_blocks) <= 1  # of 120
+
+
+def test_processes_a_tool_started_die_with_the_interpreter(tmp_path):
+    """Steps run on daemon threads: when the process exits mid-step (Ctrl-C in the CLI), what
+    their tools started must not outlive it, even before the step's watcher has seen a cancel."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "still-running"
+    script = f"""
+import subprocess, sys
+from tools import ToolContext
+ctx = ToolContext(output_dir={str(tmp_path)!r})
+child = subprocess.Popen([sys.executable, "-c", "import time, pathlib; time.sleep(3); pathlib.Path({str(marker)!r}).touch()"],
+                         start_new_session=True)
+ctx.adopt(child)
+print(child.pid, flush=True)
+"""  # exits at once, the child adopted and running
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": os.getcwd()})  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    pid = int(out.stdout.split()[0])
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split()[2] == "Z"  # gone, or dead and not yet reaped
+    time.sleep(3.5)
+    assert not marker.exists()  # it never got to finish its work

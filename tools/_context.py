@@ -12,6 +12,7 @@ the tool returns.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import os
@@ -34,6 +35,12 @@ ProgressCallback = Callable[[float, "str | None"], None]
 _WATCH_S = 0.05
 
 _CURRENT: contextvars.ContextVar[ToolContext | None] = contextvars.ContextVar("troupe_tool_context")
+
+#: Every process a tool started that may still run, whichever context owns it: the steps'
+#: threads are daemons, so an interpreter that exits (after Ctrl-C, say) would leave them.
+_ADOPTED: set[subprocess.Popen] = set()
+_ADOPTED_LOCK = threading.Lock()
+_EXITING = threading.Event()
 
 
 def _ignore_progress(fraction: float, message: str | None = None) -> None:
@@ -114,6 +121,8 @@ class ToolContext:
         """Own ``process``: it is killed as soon as the step is cancelled or times out, and when
         the tool returns — with its children too when it was started in a session of its own
         (``start_new_session=True``)."""
+        with _ADOPTED_LOCK:
+            _ADOPTED.add(process)
         with self._lock:
             self._processes.add(process)
             if self._watcher is None:
@@ -121,22 +130,14 @@ class ToolContext:
                     target=self._watch, name=f"troupe-{self.step_id}-processes", daemon=True
                 )
                 self._watcher.start()
-        if self.cancel_event.is_set():
+        if self.cancel_event.is_set() or _EXITING.is_set():
             self.kill_processes()
 
     def kill_processes(self) -> None:
         """Kill every process this context owns that still runs, and reap them."""
         with self._lock:
             processes, self._processes = self._processes, set()
-        for process in processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    if os.getpgid(process.pid) == process.pid:  # a group of its own: children too
-                        os.killpg(process.pid, signal.SIGKILL)
-                    else:
-                        process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
+        _kill(processes)
 
     def _watch(self) -> None:
         """Wait for cancellation while owned processes run; then kill them at once."""
@@ -155,3 +156,29 @@ def check_cancelled() -> None:
     ctx = _CURRENT.get(None)
     if ctx is not None:
         ctx.check_cancelled()
+
+
+def _kill(processes: set[subprocess.Popen]) -> None:
+    """Kill each process that still runs (its whole group when it leads one), and reap it."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getpgid(process.pid) == process.pid:  # a group of its own: children too
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+    with _ADOPTED_LOCK:
+        _ADOPTED.difference_update(processes)
+
+
+@atexit.register
+def _kill_all_at_exit() -> None:
+    """Leaving the interpreter (after Ctrl-C, say) kills what tools started and still runs:
+    their threads are daemons and die without cleaning up; a process started after this is
+    killed as it is adopted."""
+    _EXITING.set()
+    with _ADOPTED_LOCK:
+        left = set(_ADOPTED)
+    _kill(left)

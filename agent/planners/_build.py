@@ -34,6 +34,7 @@ SINGLE_ITEM_COST = 0.2  # a list input (tracks to mix) given one item
 FOLLOW_ON_BONUS = 0.15  # "… and render it": a clause that points back takes the previous result
 UNUSED_FILE_COST = 0.35  # a file the user gave that no step reads
 UNUSED_QUOTE_COST = 0.25  # quoted text that no step uses
+NAMED_FILE_COST = 0.35  # more when the request names that file ("the portrait", "song.wav")
 FAILED_STEP_COST = 0.5  # a chosen tool whose inputs cannot be found
 _LAYER_RELEVANCE = (
     0.3  # how close a layer's words must be to the tool that would make it ("a neon city" is no music)
@@ -433,11 +434,11 @@ class Builder(ImpliedSteps, SourcePicking):
     # -- scoring -----------------------------------------------------------------------
     def leftover_cost(self) -> float:
         """What the plan leaves undone: files nobody reads, quotes nobody says."""
-        unused_files = sum(
-            1 for s in self.sources if s.path is not None and s.earlier is None and s.uses == 0
-        )
+        unused = [s for s in self.sources if s.path is not None and s.earlier is None and s.uses == 0]
+        everywhere = list(range(len(self.request.clauses)))
+        named = sum(1 for s in unused if self._mentioned(s, everywhere))  # "have the portrait sing"
         unused_quotes = sum(1 for q in self.request.quotes if q not in self.used_quotes)
-        return UNUSED_FILE_COST * unused_files + UNUSED_QUOTE_COST * unused_quotes
+        return UNUSED_FILE_COST * len(unused) + NAMED_FILE_COST * named + UNUSED_QUOTE_COST * unused_quotes
 
 
 def _literal(text: str) -> str:

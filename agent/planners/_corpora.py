@@ -113,9 +113,16 @@ def load_corpus(path: str | Path) -> Corpus:
 
 # -- Troupe's own sets ---------------------------------------------------------------------
 def _troupe(path: Path) -> Corpus:
+    """A request set for the built-in tools. Its ``<name>.catalog`` beside it, when there, lists
+    the tools of the catalog it was written for: a tool added later is not offered, so the
+    set's answers stay right and its scores comparable."""
     from tools import default_registry
 
     registry = default_registry()
+    listed = path.with_suffix(".catalog")
+    if listed.is_file():
+        names = set(listed.read_text(encoding="utf-8").split())
+        registry = registry.filtered(lambda spec: spec.name in names)
     cases = [
         Case(row["request"], list(row.get("files", [])), list(row["tools"]),
              [tuple(e) for e in row.get("edges", [])], source=f"{path.stem}:{i}")

@@ -42,6 +42,8 @@ MATCH_WORDS = frozenset(
 POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())
 _MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
 _SUBJECTS = frozenset("i you he she it we they".split())
+_NAMED_MAKER = 0.3  # how much naming a producing tool counts, against about 1 for its fit
+_MATERIAL_STEMS = frozenset(stem(w) for w in [*_MATERIAL, "to", "text", "from"])
 _NEGATIONS = frozenset("ignore ignoring without no not minus except remove removing strip stripping".split())
 
 
@@ -69,6 +71,7 @@ class ImpliedSteps:
         if depth >= 2 or (described and not consumer.card.makes_media) or not makers:
             return None
         sims = self.catalog.scores(self.scope_text(consumer.scope, masked=True))
+        said = {stem(w) for i in consumer.scope for w in self.request.clauses[i].words}
         best, best_score = None, float("-inf")
         for i in makers:
             card = self.catalog.cards[i]
@@ -85,7 +88,9 @@ class ImpliedSteps:
                     continue  # a measurement reads what the user gave, not what the plan made up
             if not feasible or (bonus <= 0 and not described):
                 continue  # a producer needs backing: a quote to say, a result or a file to turn
-            score = 0.5 * sims[i] + 0.5 * self._fit(param, card.spec.summary) + bonus
+            # a maker the clause names ("have the portrait *sing* it") is the one meant
+            named = bool({stem(w) for w in card.name.split("_")} - _MATERIAL_STEMS & said)
+            score = 0.5 * sims[i] + 0.5 * self._fit(param, card.spec.summary) + bonus + _NAMED_MAKER * named
             if score > best_score:
                 best, best_score, relevance = card, score, float(sims[i])
         if best is None:
@@ -210,6 +215,43 @@ class ImpliedSteps:
             earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
         return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
 
+    def read_named_files(self) -> None:
+        """A file the request names that no step reads ("have *the portrait* sing 'la la la'")
+        is read by the tool that takes it together with what the plan made last: the plan's
+        result goes through that tool. Only a tool whose other required inputs are none,
+        the likeliest for the request's words among those that fit."""
+        if not self.steps or self.steps[-1].main is None:
+            return
+        everywhere = list(range(len(self.request.clauses)))
+        last = self.steps[-1]
+        for source in self.sources:
+            if source.path is None or source.earlier is not None or source.uses:
+                continue
+            if not self._mentioned(source, everywhere):
+                continue
+            made = last.main.annotation
+            sims = self.catalog.scores(self.request.masked)
+            fitting = [
+                i
+                for i, card in enumerate(self.catalog.cards)
+                if card is not last.card and _takes_exactly(card, source.annotation, made)
+            ]
+            if not fitting:
+                continue
+            card = self.catalog.cards[max(fitting, key=lambda i: sims[i])]
+            step = self.add(card, last.scope)
+            if step is None:
+                continue
+            for param in card.artifact_params:  # what the plan made last, not an earlier part of it
+                if (
+                    param.required
+                    and step.args.get(param.name) != source.ref
+                    and accepts(param.annotation, made)
+                ):
+                    step.args[param.name] = last.main.ref
+            step.why = f"{source.ref} is named in the request: {card.name} reads it with {last.id}'s result"
+            last = step
+
     def wire_matches(self) -> None:
         """Options the request wants to follow another step's result ("… and have the avatar's
         body language match that mood too", "speak it with that mood"): wired once every step
@@ -329,6 +371,18 @@ class ImpliedSteps:
             sims = self.catalog.similarities(said, [target])[:, 0]
             hits = [i for i in range(len(said)) if sims[i] >= threshold]
         return any(not (set(said[max(0, i - 2) : i]) & _NEGATIONS) for i in hits)
+
+
+def _takes_exactly(card: ToolCard, given: Any, made: Any) -> bool:
+    """Whether ``card``'s required inputs are one of the ``given`` file's kind and one that
+    takes ``made``, and nothing else it could not fill."""
+    required = [p for p in card.artifact_params if p.required]
+    if len(required) != 2 or any(p.required for p in card.content_params):
+        return False
+    a, b = required
+    return (accepts(a.annotation, given) and accepts(b.annotation, made)) or (
+        accepts(b.annotation, given) and accepts(a.annotation, made)
+    )
 
 
 def _inputs(step: DraftStep) -> str:

@@ -180,6 +180,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
             builder.layer(previous, step, scope)
         previous = step
         chosen.append((step, _quantity(request, scope)))
+    builder.read_named_files()
     builder.wire_matches()
     for step, quantity in chosen:
         builder.repeat(step, quantity)

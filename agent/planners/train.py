@@ -261,7 +261,9 @@ def _cached(path: Path, corpus, seed: int, make, *args) -> list:
     for data in sorted(path.rglob("*")) if path.is_dir() else [path]:
         stat = data.stat()
         parts.append(f"{data.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    sources = [code / n for n in ("_catalog.py", "_corpora.py", "_relevance.py", "_request.py", "_trainset.py")]
+    sources = [
+        code / n for n in ("_catalog.py", "_corpora.py", "_relevance.py", "_request.py", "_trainset.py")
+    ]
     for source in [*sources, code.parents[1] / "tools" / "_minilm.py"]:
         parts.append(hashlib.sha256(source.read_bytes()).hexdigest())
     key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]

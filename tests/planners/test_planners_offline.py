@@ -344,3 +344,16 @@ def test_a_layer_under_it_goes_under_the_earlier_result(planner, catalog, files,
         "audio_mix",
     ]  # made, then mixed: not the speech again
     assert steps[1].args["tracks"] == [f"@{speech.name}", "$music_generate.audio"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "first"),
+    [("have the portrait sing 'la la la'", "sing"), ("make my photo say 'good morning'", "text_to_speech")],
+)
+def test_a_file_the_request_names_is_read_with_what_the_plan_made(planner, files, request_text, first):
+    from tools import default_registry
+
+    (portrait,) = files("portrait.png")
+    steps = planner.plan(request_text, [portrait], default_registry()).steps
+    assert [s.tool for s in steps] == [first, "talking_face"]  # the named photo is not left out
+    assert steps[1].args["image"] == "@portrait.png" and steps[1].args["audio"].startswith(f"${first}")
