@@ -269,6 +269,17 @@ class Plan(BaseModel):
         optional fields and the planner's notes (confidence, why, alternatives)."""
         return self.model_dump(exclude_none=True, exclude={"confidence", "why", "alternatives"})
 
+    def explained(self) -> dict[str, Any]:
+        """The plan with the planner's notes, as ``troupe plan --json`` and MCP's
+        ``troupe_plan`` give it: ``{"steps", "reply", "confidence", "why", "alternatives"}``."""
+        return {
+            "steps": self.to_dict()["steps"],
+            "reply": self.reply or "",
+            "confidence": self.confidence,
+            "why": self.why,
+            "alternatives": [p.to_dict()["steps"] for p in self.alternatives],
+        }
+
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

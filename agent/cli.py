@@ -66,14 +66,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.save:
         plan.save(args.save)
     if args.json:
-        shown = {
-            "steps": plan.to_dict()["steps"],
-            "reply": plan.reply or "",
-            "confidence": plan.confidence,
-            "why": plan.why,
-            "alternatives": [p.to_dict()["steps"] for p in plan.alternatives],
-        }
-        print(json.dumps(shown, indent=2, ensure_ascii=False))
+        print(json.dumps(plan.explained(), indent=2, ensure_ascii=False))
         return 0
     if plan.steps:
         print(yaml.safe_dump({"steps": plan.to_dict()["steps"]}, sort_keys=False, allow_unicode=True), end="")

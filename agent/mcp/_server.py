@@ -153,15 +153,10 @@ class TroupeMcpServer:
         if not isinstance(request, str) or not request.strip():
             raise TroupeError("troupe_plan needs 'request': say what you would like done")
         plan = self.agent.plan(request, given_files(files, self.roots, uploads))
-        shown = {
-            "steps": plan.to_dict()["steps"],
-            "reply": plan.reply or "",
-            "confidence": plan.confidence,
-            "why": plan.why,
-            "alternatives": [p.to_dict()["steps"] for p in plan.alternatives],
-        }
         summary = plan.reply or describe_plan(plan)
-        return types.CallToolResult(content=[types.TextContent(text=summary)], structured_content=shown)
+        return types.CallToolResult(
+            content=[types.TextContent(text=summary)], structured_content=plan.explained()
+        )
 
     async def _run(
         self, ctx: Any, start: Callable[[threading.Event], Iterator[Event]], then: Callable[[], Any]
