@@ -58,9 +58,15 @@ def test_piper_timings_match_the_sound(spoken: Audio) -> None:
 
 
 def test_styles_set_rate_pitch_and_loudness(ctx: ToolContext) -> None:
+    from tools.speech import _piper
+
     text = "I walked home along the river and watched the boats go by."
     measured = {}
     for style in ("neutral", "excited", "sad"):
+        # A freshly loaded voice each time: Piper's noise comes from the session's generator, so
+        # without it the styles would also differ by whatever the process spoke before (a 2 dB
+        # gain step drowned in that once, in a full-suite run).
+        _piper._VOICES.clear()
         audio = text_to_speech(text, style=style, ctx=ToolContext(output_dir=ctx.output_dir / style))
         tracker = FeatureTracker()
         tracker.add(load_audio(audio.path, 16000))
