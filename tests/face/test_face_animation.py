@@ -45,7 +45,11 @@ def blendshapes(result) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory) -> Audio:
-    """Piper speech with its own phoneme timings (the known answer)."""
+    """Piper speech with its own phoneme timings (the known answer), the same every session:
+    a freshly loaded voice, as Piper's noise depends on what the process spoke before."""
+    from tools.speech import _piper
+
+    _piper._VOICES.clear()
     out = tmp_path_factory.mktemp("tts")
     return get_spec(text_to_speech).invoke({"text": SENTENCE}, ToolContext(output_dir=out))
 
