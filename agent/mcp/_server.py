@@ -113,11 +113,16 @@ class TroupeMcpServer:
         # Inline content goes here; removed once the run is over, even one the client left.
         uploads = Path(tempfile.mkdtemp(prefix="troupe-mcp-"))
         remove_uploads = functools.partial(shutil.rmtree, uploads, ignore_errors=True)
-        try:
-            if name == "troupe_plan":  # planning may load a model: off the event loop
+        if name == "troupe_plan":
+            try:  # planning may load a model: off the event loop
                 return await anyio.to_thread.run_sync(self._plan, arguments, uploads)
+            except TroupeError as e:  # the client's mistake: a result it can read and act on
+                return _refused(e)
+            finally:
+                remove_uploads()
+        try:
             start = self._start(name, arguments, uploads)
-        except TroupeError as e:  # the client's mistake: a result it can read and act on
+        except TroupeError as e:
             remove_uploads()
             return _refused(e)
         except BaseException:

@@ -178,8 +178,13 @@ def test_inline_files_are_removed_once_the_call_is_over(root, tmp_path, monkeypa
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     inline = "data:audio/wav;base64," + base64.b64encode((root / "tone.wav").read_bytes()).decode()
-    result = talk(serve(root), lambda c: c.call_tool("music_analyze", {"audio": inline}))
+    server = serve(root)
+    result = talk(server, lambda c: c.call_tool("music_analyze", {"audio": inline}))
     assert not result.is_error
+    planned = talk(
+        server, lambda c: c.call_tool("troupe_plan", {"request": "what key is it in?", "files": [inline]})
+    )
+    assert not planned.is_error, planned.content
     assert [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("troupe-mcp-")] == []
 
 
