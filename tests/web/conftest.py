@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import socket
 import time
@@ -175,7 +176,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from web import create_app
 
     runs_dir = tmp_path_factory.mktemp("served") / "runs"
-    app = create_app(make_agent(runs_dir), runs_dir=runs_dir, max_upload_mb=1)
+    with serving(create_app(make_agent(runs_dir), runs_dir=runs_dir, max_upload_mb=1)) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served on a free loopback port while the block runs; yields its URL."""
     port = free_port()
     app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:

@@ -90,7 +90,7 @@ def test_an_oversize_upload_is_refused_with_the_limit(served, page, tone_wav, tm
 def review_app(tmp_path_factory: pytest.TempPathFactory):
     """The scripted app with a cache (a re-run takes unchanged steps from it) and a responder
     that suggests a next step."""
-    from conftest import SuggestingResponder, free_port, make_agent
+    from conftest import SuggestingResponder, make_agent, serving
 
     from agent import Cache
     from web import create_app
@@ -99,13 +99,8 @@ def review_app(tmp_path_factory: pytest.TempPathFactory):
     agent = make_agent(
         root / "runs", cache=Cache(root / "cache"), responder=SuggestingResponder(["take a nap"])
     )
-    app = create_app(agent, runs_dir=root / "runs", max_upload_mb=1)
-    port = free_port()
-    app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        app.close()
+    with serving(create_app(agent, runs_dir=root / "runs", max_upload_mb=1)) as url:
+        yield url
 
 
 def peak_of_player(page, player) -> float:

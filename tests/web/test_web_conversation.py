@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import free_port
+from conftest import serving
 from gradio_client import Client
 
 from agent import Agent
@@ -37,13 +37,8 @@ def tones(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     runs_dir = tmp_path_factory.mktemp("tones") / "runs"
     agent = Agent(registry=Registry([testtools.tone, testtools.measure]), runs_dir=runs_dir, cache=False)
-    app = create_app(agent, runs_dir=runs_dir, max_upload_mb=1)
-    port = free_port()
-    app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        app.close()
+    with serving(create_app(agent, runs_dir=runs_dir, max_upload_mb=1)) as url:
+        yield url
 
 
 def test_a_follow_up_measures_the_tone_of_the_turn_before(tones, tmp_path):
