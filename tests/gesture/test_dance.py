@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gesture_signals import SR
+from gesture_signals import SR, assert_bvhio_reads_the_pose
 
 from tools import Audio, BadInput, ToolContext, default_registry, file_sha256, get_spec
 from tools._media import write_wav
@@ -138,14 +138,7 @@ def test_bvh_parses_with_the_full_skeleton(click_pulse, tmp_path) -> None:
     assert container.FrameTime == pytest.approx(1 / 30, abs=1e-7)
     order = [FULL_BODY.names[j] for j in _depth_first(FULL_BODY.parents)]
     assert [j.Name for j, _, _ in container.Root.layout()] == order
-    hierarchy = bvhio.readAsHierarchy(str(path))
-    expected = clip.positions()
-    for frame in (0, 47, clip.n_frames - 1):
-        hierarchy.loadPose(frame, recursive=True)
-        for j, name in enumerate(FULL_BODY.names):
-            world = np.array(hierarchy.filter(name)[0].PositionWorld)
-            # 4 decimals in the file and float32 in glm: 0.01 cm is exact for our purpose.
-            np.testing.assert_allclose(world, expected[frame, j], atol=1e-2, err_msg=f"{name} frame {frame}")
+    assert_bvhio_reads_the_pose(path, clip, FULL_BODY.names, (0, 47, clip.n_frames - 1))
 
 
 def test_music_without_a_beat_gives_a_slow_sway(tmp_path) -> None:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from gesture_signals import assert_bvhio_reads_the_pose
 
 from tools.gesture.bvh import read_bvh, retarget, write_bvh
 from tools.gesture.skeleton import (
@@ -55,14 +56,7 @@ def test_bvh_read_back_by_bvhio_gives_the_same_pose(tmp_path) -> None:
     assert container.FrameTime == pytest.approx(1 / 30, abs=1e-7)
     assert [j.Name for j, _, _ in container.Root.layout()] == list(SKELETON.names)
 
-    hierarchy = bvhio.readAsHierarchy(str(path))
-    expected = clip.positions()
-    for frame in (0, 11, clip.n_frames - 1):
-        hierarchy.loadPose(frame, recursive=True)
-        for j, name in enumerate(SKELETON.names):
-            world = np.array(hierarchy.filter(name)[0].PositionWorld)
-            # 4 decimals in the file and float32 in glm: agreement to 0.01 cm is exact for our purpose.
-            np.testing.assert_allclose(world, expected[frame, j], atol=1e-2, err_msg=f"{name} frame {frame}")
+    assert_bvhio_reads_the_pose(path, clip, SKELETON.names, (0, 11, clip.n_frames - 1))
 
 
 def test_own_reader_and_retarget_round_trip(tmp_path) -> None:
