@@ -321,7 +321,9 @@ class Builder(ImpliedSteps, SourcePicking):
 
     # -- text and plain values ---------------------------------------------------------
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
-        quotes = self.scope_quotes(step.scope)
+        # a quote gives one parameter of a step; a step's second text comes from elsewhere
+        given = set(step.args.values())
+        quotes = [q for q in self.scope_quotes(step.scope) if _literal(q) not in given]
         if quotes:
             quote = next((q for q in quotes if q not in self.used_quotes), quotes[0])
             self.used_quotes.add(quote)
@@ -339,11 +341,10 @@ class Builder(ImpliedSteps, SourcePicking):
             return _literal(self._description(step.scope))
         if (named := self._same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
-        if self.request.quotes and param.required and (step.producer or len(self.request.quotes) == 1):
+        others = [q for q in self.request.quotes if _literal(q) not in given]
+        if others and param.required and (step.producer or len(self.request.quotes) == 1):
             # another clause's quote: only for a step made to serve it ("say 'hi' … make my photo speak")
-            quote = next(
-                (q for q in self.request.quotes if q not in self.used_quotes), self.request.quotes[0]
-            )
+            quote = next((q for q in others if q not in self.used_quotes), others[0])
             self.used_quotes.add(quote)
             return _literal(quote)
         return None

@@ -77,7 +77,8 @@ def search(
     scores = tools - none[:, None]
     _follow_up(scores, request, catalog, earlier)
     mixers = [j for j, card in enumerate(catalog.cards) if card.combines]
-    readers = _readers(catalog, request, kinds)
+    scene = _scene_setting(request)
+    readers = _readers(catalog, request, kinds, scene)
     speakers = [j for j, card in enumerate(catalog.cards) if any(p.required for p in card.content_params)]
     for i, clause in enumerate(request.clauses):
         if clause.layered and not clause.files:  # "… over a dreamy synth pad": something made, laid in
@@ -124,15 +125,36 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
             scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
 
 
-def _readers(catalog: Catalog, request: Request, kinds: dict[Path, str]) -> list[list[int]]:
+def _readers(
+    catalog: Catalog, request: Request, kinds: dict[Path, str], scene: list[bool]
+) -> list[list[int]]:
     """Per clause, the tools that read a kind of file the clause names, by name or by its
     kind ("this photo"); when no clause names one, every clause may read the files given.
-    A file is given to be used, so such a tool is worth trying even when its words are far off."""
+    A file is given to be used, so such a tool is worth trying even when its words are far off.
+    A file named where the scene is set ("I've got a photo, cat.jpg") is for the clauses
+    that ask for something."""
     given = set(kinds.values())
     named = [({kinds[f] for f in c.files if f in kinds} | kinds_named(c)) & given for c in request.clauses]
+    setting = set().union(*(n for n, s in zip(named, scene, strict=True) if s))
+    named = [set() if s else n | setting for n, s in zip(named, scene, strict=True)]
     if not any(named):
         named = [given] * len(request.clauses)
     return [[j for j, card in enumerate(catalog.cards) if card.takes & n] for n in named]
+
+
+def _scene_setting(request: Request) -> list[bool]:
+    """Per clause, whether it only sets the scene ("I've got this photo", or just a file's
+    name) while another clause asks for something."""
+    asking = [c.asks and not c.tells for c in request.clauses]
+    return [
+        not c.asks and (c.tells or _only_names_a_file(c)) and any(asking[:i] + asking[i + 1 :])
+        for i, c in enumerate(request.clauses)
+    ]
+
+
+def _only_names_a_file(clause: Clause) -> bool:
+    """Whether the clause is little more than a file's name ("…, interview.wav.")."""
+    return bool(clause.named) and len(clause.words) <= 3
 
 
 def _options(row: np.ndarray, also: list[int]) -> list[int]:
@@ -175,7 +197,10 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
         step = builder.add(card, scope)
         if step is None:
             continue
-        step.why = f'asked for: "{_short(clause.text)}" (tool relevance {scores[scope[0]][c]:+.2f})'
+        asking = max(scope, key=lambda i: scores[i][c])  # not a clause that only set the scene
+        step.why = (
+            f'asked for: "{_short(request.clauses[asking].text)}" (tool relevance {scores[asking][c]:+.2f})'
+        )
         if clause.layered and previous is not None:
             builder.layer(previous, step, scope)
         previous = step

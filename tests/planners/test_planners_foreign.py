@@ -227,3 +227,44 @@ def test_empty_descriptions_and_untyped_text_do_not_break_planning(planner, tmp_
 def test_a_request_in_another_language_gets_a_reply_not_a_guess(planner, catalog, photo):
     plan = _plan(planner, catalog, "Lee el texto de esta foto y tradúcelo al alemán, por favor", [photo])
     assert plan.steps == [] and "English" in plan.reply
+
+
+@tool
+def answer_question(text: str, question: str) -> Text:
+    """Answer a question about a text.
+
+    Args:
+        text: the text that holds the answer.
+        question: the question to answer.
+    """
+    raise NotImplementedError
+
+
+def test_one_quote_fills_one_parameter_of_a_step(planner):
+    """A step's second text never repeats the quote its first one took: the reply asks for it."""
+    registry = Registry([answer_question, summarize])
+    plan = _plan(planner, registry, "answer a question about this text: 'Paris is the capital of France.'")
+    assert _tools(plan) == ["answer_question"]
+    args = plan.steps[0].args
+    assert list(args.values()).count("Paris is the capital of France.") == 1
+
+
+@pytest.mark.parametrize(
+    ("request_", "asked"),
+    [
+        (
+            "I've got a noisy recording of a talk, interview.wav. Can you transcribe it?",
+            "Can you transcribe it",
+        ),
+        ("So here's a voice memo from my boss, interview.wav. Please transcribe it.", "Please transcribe it"),
+    ],
+)
+def test_a_clause_that_only_sets_the_scene_gets_no_step_of_its_own(
+    planner, catalog, recording, request_, asked
+):
+    """ "I've got a recording" names the file for the clause that asks: no tool is tried for
+    the scene-setting clause just because it reads recordings (here, denoise), and the plan
+    says which words asked for the step."""
+    plan = _plan(planner, catalog, request_, [recording])
+    assert _tools(plan) == ["speech_to_text"]
+    assert asked in plan.why["speech_to_text"]
