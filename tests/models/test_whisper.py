@@ -118,6 +118,7 @@ def test_an_unknown_language_lists_the_known_codes(tiny: Path, speech: Audio, tm
         run(tmp_path, speech, backend="whisper", language="xx")
     assert " en, " in str(e.value) and " fr, " in str(e.value)
     assert run(tmp_path / "region", speech, language="en-GB").meta["language"] == "en"
+    assert run(tmp_path / "name", speech, language="French").meta["language"] == "fr"
 
 
 def test_a_folder_that_is_not_whisper_is_refused_naming_what_it_lacks(tiny: Path, tmp_path: Path) -> None:

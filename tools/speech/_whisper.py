@@ -78,7 +78,7 @@ def languages(model: Installed) -> list[str]:
 def check_language(model: Installed, language: str) -> str | None:
     """The ISO code to transcribe in (None: let Whisper detect it).
 
-    Accepts a code ("fr"), a code with a region ("en-US") or "auto".
+    Accepts a code ("fr"), a code with a region ("en-US"), an English name ("french") or "auto".
 
     Raises:
         BadInput: a language the model does not know (the message lists those it knows).
@@ -87,12 +87,21 @@ def check_language(model: Installed, language: str) -> str | None:
     if code == "auto":
         return None
     known = languages(model)
+    if code not in known and len(code) > 3:
+        code = _code_of_name(code) or code
     if code not in known:
         raise BadInput(
             f"unknown language {language!r} for {model.entry.name}; give 'auto' or an ISO 639-1 code "
             f"it knows: {', '.join(sorted(known))}"
         )
     return code
+
+
+def _code_of_name(name: str) -> str | None:
+    with without_broken_torchaudio():
+        from transformers.models.whisper.tokenization_whisper import TO_LANGUAGE_CODE
+
+    return TO_LANGUAGE_CODE.get(name)
 
 
 def transcribe(

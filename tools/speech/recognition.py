@@ -72,7 +72,7 @@ def transcribe(
         audio: the recording: wav, mp3, flac, ogg or a video's sound; mono or stereo (long
             files are streamed).
         language: 'auto' (Whisper detects it; pocketsphinx assumes English) or an ISO 639-1
-            code such as 'en', 'fr', 'de'.
+            code such as 'en', 'fr', 'de' (or the English name, 'french').
         backend: 'pocketsphinx' (US English, built in), 'whisper' (OpenAI's Whisper, 99
             languages; needs `troupe models pull whisper-small`) or 'auto': Whisper when a
             model is installed, else pocketsphinx.
