@@ -13,6 +13,7 @@ Nothing here imports torch until a backend asks for a device or a model.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -23,14 +24,9 @@ from typing import Any, TypeVar
 from .errors import BadInput
 
 __all__ = [
-    "MODELS",
-    "ModelCache",
-    "device",
-    "half_precision",
-    "memory_budget_bytes",
-    "on_device",
+    "MODELS", "ModelCache", "device", "device_name", "half_precision", "memory_budget_bytes", "on_device",
     "torch_size",
-]
+]  # fmt: skip
 
 T = TypeVar("T")
 _CHOICES = ("auto", "cpu", "cuda")
@@ -46,15 +42,15 @@ def device(requested: str | None = "auto") -> str:
     Raises:
         BadInput: an unknown device name, or CUDA asked for where torch sees no GPU.
     """
-    choice = (requested or "auto").strip().lower()
+    choice = device_name(requested or "auto")
     if choice == "auto":
-        choice = (os.environ.get("TROUPE_DEVICE") or "auto").strip().lower()
-        if choice.split(":")[0] not in _CHOICES:
+        variable = os.environ.get("TROUPE_DEVICE") or "auto"
+        try:
+            choice = device_name(variable)
+        except BadInput:
             raise BadInput(
-                f"TROUPE_DEVICE={choice!r} is not a device; set it to one of {', '.join(_CHOICES)}"
-            )
-    if choice.split(":")[0] not in _CHOICES:
-        raise BadInput(f"unknown device {requested!r}; choose one of {', '.join(_CHOICES)} (or cuda:N)")
+                f"TROUPE_DEVICE={variable!r} is not a device; set it to one of {', '.join(_CHOICES)}"
+            ) from None
     if choice == "cpu":
         return "cpu"
     cuda = _cuda_available()
@@ -63,6 +59,18 @@ def device(requested: str | None = "auto") -> str:
     if not cuda:
         raise BadInput(f"device {choice!r} was asked for but torch sees no CUDA GPU; use 'cpu' or 'auto'")
     return choice
+
+
+def device_name(name: str) -> str:
+    """``name`` checked and lower-cased, without looking for a GPU (no torch import).
+
+    Raises:
+        BadInput: not auto, cpu, cuda or cuda:N.
+    """
+    choice = name.strip().lower()
+    if choice in _CHOICES or re.fullmatch(r"cuda:\d+", choice):
+        return choice
+    raise BadInput(f"unknown device {name!r}; choose one of {', '.join(_CHOICES)} (or cuda:N)")
 
 
 def half_precision(dev: str) -> bool:

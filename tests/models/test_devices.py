@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools import BadInput
-from tools._devices import ModelCache, device, memory_budget_bytes, on_device
+from tools._devices import ModelCache, device, device_name, memory_budget_bytes, on_device
 
 MB = 2**20
 
@@ -121,3 +121,12 @@ def test_cuda_out_of_memory_runs_the_step_again_on_the_cpu(monkeypatch: pytest.M
     assert (result, dev, tried) == ("words", "cpu", ["cuda", "cpu"])
     assert note == "cuda ran out of memory; this step ran on the CPU"
     assert cache.keys() == [("whisper", "m", "cpu")]  # the GPU's models were let go
+
+
+def test_troupe_run_refuses_an_unknown_device_before_planning() -> None:
+    from tests.agent.clirun import troupe
+
+    out = troupe("run", "transcribe this", "--device", "tpu")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "argument --device: unknown device 'tpu'; choose one of auto, cpu, cuda (or cuda:N)" in out.stderr
+    assert device_name(" CUDA:1 ") == "cuda:1" and device_name("Auto") == "auto"
