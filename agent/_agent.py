@@ -41,7 +41,7 @@ class Agent:
         runs_dir: where run directories go (default ``~/.troupe/runs``).
         cache: reuse results of identical steps (kept in ``~/.troupe/cache``).
         max_workers: how many steps may run at once, >= 1.
-        device: passed to tools (``"cpu"``, ``"cuda"``…).
+        device: passed to tools (``"auto"``, ``"cpu"``, ``"cuda"``…).
         responder: writes the final reply; an LLM when the planner is one (``"openai"`` or
             a LangChain model), else a template that needs no network.
         executor_options: extra options for a named executor (``address`` for Ray).
@@ -64,7 +64,7 @@ class Agent:
         runs_dir: str | Path | None = None,
         cache: bool = True,
         max_workers: int = 4,
-        device: str = "cpu",
+        device: str = "auto",
         responder: Responder | None = None,
         executor_options: dict[str, Any] | None = None,
         ask_below: float = ASK_BELOW,

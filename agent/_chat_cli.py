@@ -53,7 +53,7 @@ def add_chat_command(
     p.add_argument("--resume", metavar="FOLDER", help="carry on the conversation saved in FOLDER")
     p.add_argument("--review", action="store_true", help="show each plan and ask before running it (/plan)")
     p.add_argument("--no-cache", action="store_true", help="always run the tools")
-    p.add_argument("--device", default="cpu", help="device for tools that can use one (cpu, cuda…)")
+    p.add_argument("--device", default="auto", help="device for neural tools: auto, cpu, cuda")
     p.set_defaults(handler=lambda args: cmd_chat(args, make_agent))
 
 

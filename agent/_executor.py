@@ -45,7 +45,7 @@ class Executor:
         runner: where attempts run; a :class:`ThreadRunner` with ``max_workers`` by default.
         max_workers: how many steps may run at once (for the default runner), >= 1.
         cache: a :class:`Cache`, or None to always run the tools.
-        device: passed to tools through their context (``"cpu"``, ``"cuda"``…).
+        device: passed to tools through their context (``"auto"``, ``"cpu"``, ``"cuda"``…).
         retry_backoff_s: wait before the first retry; doubles with each further one.
     """
 
@@ -55,7 +55,7 @@ class Executor:
         *,
         max_workers: int = 4,
         cache: Cache | None = None,
-        device: str = "cpu",
+        device: str = "auto",
         retry_backoff_s: float = 0.1,
     ):
         self.runner = runner or ThreadRunner(max_workers)

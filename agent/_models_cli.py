@@ -146,7 +146,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     entry = find_model(args.name)
     source = args.path.expanduser().resolve()
     check_folder(entry, source)
-    files = [*entry.files, weights_file(entry, source)]
+    files = [
+        *entry.files,
+        weights_file(entry, source),
+        *(f for f in entry.optional if (source / f).is_file()),
+    ]
     home = models_home()
     staging = home / f".{entry.name}.importing"
     shutil.rmtree(staging, ignore_errors=True)
@@ -162,7 +166,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
     for extra in ("preprocessor_config.json", "special_tokens_map.json", "README.md", "LICENSE"):
-        if (source / extra).is_file():
+        if extra not in files and (source / extra).is_file():
             shutil.copyfile(source / extra, staging / extra)
     revision = "sha256:" + digest.hexdigest()[:16]
     manifest = {

@@ -165,7 +165,7 @@ def _agent_options(args: argparse.Namespace) -> dict[str, Any]:
         "executor_options": {"address": args.address} if getattr(args, "address", None) else None,
         "cache": not getattr(args, "no_cache", False),
         "max_workers": getattr(args, "workers", 4),
-        "device": getattr(args, "device", "cpu"),
+        "device": getattr(args, "device", "auto"),
         **({"ask_below": 0.0} if getattr(args, "yes", False) else {}),
     }
 
@@ -185,6 +185,15 @@ def _parse_set(item: str) -> tuple[str, Any]:
     except yaml.YAMLError:
         parsed = value
     return name.strip(), parsed if isinstance(parsed, (int, float, bool, str)) else value
+
+
+def _device(text: str) -> str:
+    from tools._devices import device_name
+
+    try:
+        return device_name(text)
+    except TroupeError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -246,7 +255,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_opts.add_argument("--workers", type=_positive_int, default=4, help="steps run at once (default 4)")
     run_opts.add_argument("--no-cache", action="store_true", help="always run the tools")
-    run_opts.add_argument("--device", default="cpu", help="device for tools that can use one (cpu, cuda…)")
+    run_opts.add_argument(
+        "--device", type=_device, default="auto", help="auto ($TROUPE_DEVICE, else a GPU), cpu, cuda"
+    )
     run_opts.add_argument("--executor", choices=["local", "ray"], default="local")
     run_opts.add_argument("--address", help="Ray cluster address (auto, ray://HOST:PORT)")
 

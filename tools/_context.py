@@ -55,14 +55,15 @@ class ToolContext:
         output_dir: directory for this call's output files; the executor moves them to
             their final place only after the tool returns, so a file here is never
             mistaken for a finished one.
-        device: torch-style device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
+        device: torch-style device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``) or ``"auto"``:
+            ``$TROUPE_DEVICE`` when set, else a GPU when torch sees one (see :mod:`tools._devices`).
         step_id: the plan step being run, for messages and logs.
         on_progress: receives progress reports; see :meth:`report`.
         cancel_event: set when the run is cancelled or the step timed out.
     """
 
     output_dir: Path
-    device: str = "cpu"
+    device: str = "auto"
     step_id: str = "step"
     on_progress: ProgressCallback = _ignore_progress
     cancel_event: threading.Event = field(default_factory=threading.Event)

@@ -106,7 +106,7 @@ def remote_files(entry: ModelEntry, client: Any) -> tuple[str, list[RemoteFile]]
         raise PullError(
             f"{entry.repo_id}@{entry.revision} lacks {', '.join(missing)}; cannot install {entry.name}"
         )
-    names = [*entry.files, *([weights] if weights else [])]
+    names = [*entry.files, *([weights] if weights else []), *(f for f in entry.optional if f in listing)]
     return commit, [listing[n] for n in names]
 
 

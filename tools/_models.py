@@ -62,6 +62,8 @@ class ModelEntry:
         non_commercial: the licence forbids commercial use; ``pull`` says so before downloading.
         rank: among models of the same backend, ``auto`` prefers the higher rank.
         model_type: ``model_type`` its ``config.json`` must declare (None: not checked).
+        optional: files ``pull`` and ``import`` also copy when the source has them (older
+            tokenizer formats), not needed for the folder to count as installed.
     """
 
     name: str
@@ -77,6 +79,7 @@ class ModelEntry:
     non_commercial: bool = False
     rank: int = 0
     model_type: str | None = None
+    optional: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,8 +87,20 @@ class ModelEntry:
 
 _MUSICGEN_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+_WHISPER_FILES = (
+    "config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json", "tokenizer_config.json",
+)  # fmt: skip
+# The Hub's Whisper repositories keep special tokens in these older files too.
+_WHISPER_OPTIONAL = (
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "normalizer.json",
+)
 
-#: Every model ``troupe models`` knows, by name. HTDemucs and Kokoro are not listed yet:
+#: Every model ``troupe models`` knows, by name (the Hub's model cards give Whisper's weights as
+#: Apache-2.0). HTDemucs and Kokoro are not listed yet:
 #: HTDemucs' weights are not published on the Hugging Face Hub, and no backend loads either.
 CATALOG: dict[str, ModelEntry] = {
     e.name: e
@@ -102,11 +117,14 @@ CATALOG: dict[str, ModelEntry] = {
             files=_MUSICGEN_FILES, weights=_WEIGHTS, size="≈8 GB", licence="CC-BY-NC-4.0",
             non_commercial=True, rank=2, model_type="musicgen",
         ),
-        ModelEntry(
-            name="whisper-small", task="speech to text, ~100 languages (no backend yet)",
-            tool=None, backend=None, repo_id="openai/whisper-small", revision="main",
-            files=("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json"),
-            weights=_WEIGHTS, size="≈1 GB", licence="Apache-2.0", model_type="whisper",
+        *(
+            ModelEntry(
+                name=f"whisper-{size}", task="speech to text with word timings, 99 languages",
+                tool="transcribe", backend="whisper", repo_id=f"openai/whisper-{size}", revision="main",
+                files=_WHISPER_FILES, weights=_WEIGHTS, size=download, licence="Apache-2.0", rank=rank,
+                model_type="whisper", optional=_WHISPER_OPTIONAL,
+            )
+            for size, download, rank in (("tiny", "≈150 MB", 1), ("base", "≈290 MB", 2), ("small", "≈1 GB", 3))
         ),
     )
 }  # fmt: skip

@@ -27,11 +27,22 @@ def as_json(*args: str, **env: str) -> object:
 
 def test_list_names_every_model_its_licence_and_whether_it_is_installed() -> None:
     models = {m["name"]: m for m in as_json("list")}
-    assert {"musicgen-small", "musicgen-medium", "whisper-small"} <= models.keys()
+    assert {
+        "musicgen-small",
+        "musicgen-medium",
+        "whisper-tiny",
+        "whisper-base",
+        "whisper-small",
+    } <= models.keys()
     small = models["musicgen-small"]
     assert small["licence"] == "CC-BY-NC-4.0" and small["non_commercial"] is True
     assert (small["tool"], small["backend"], small["installed"]) == ("music_generate", "musicgen", None)
-    assert models["whisper-small"]["backend"] is None  # listed, but no backend loads it yet
+    whisper = models["whisper-small"]
+    assert (whisper["tool"], whisper["backend"], whisper["licence"]) == (
+        "transcribe",
+        "whisper",
+        "Apache-2.0",
+    )
     text = troupe("models").stdout
     assert "musicgen-small" in text and "non-commercial" in text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.music._musicgen import _without_broken_torchaudio
+from tools._torch_env import without_broken_torchaudio
 
 WORDS = "a b c d e f g h i j k l m n o p q r s t u v w x y z ▁soft ▁piano ▁music ▁happy ▁drums"
 
@@ -20,7 +20,7 @@ def build(folder: Path, seed: int = 0) -> Path:
     """Write the tiny model's folder (config, generation config, weights, tokenizer)."""
     import torch
 
-    with _without_broken_torchaudio():
+    with without_broken_torchaudio():
         from tokenizers import Tokenizer, decoders, models, pre_tokenizers
         from transformers import (
             EncodecConfig,

@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from tools import Audio, BadInput, Json, Motion, ToolContext, Video, tool
+from tools._devices import device as torch_device
 from tools._limits import Limits, LocalPath
 from tools._media import write_video
 
@@ -109,7 +110,7 @@ def co_speech_gesture(
         from .diffusion.checkpoint import load_checkpoint
         from .diffusion.sampler import sample_motion
 
-        model = load_checkpoint(checkpoint, device=ctx.device)
+        model = load_checkpoint(checkpoint, device=torch_device(ctx.device))
         clip = sample_motion(model, features, emotion, seed=seed, steps=steps, guidance=guidance, ctx=ctx)
     else:
         clip = prosody_motion(features, emotion, seed=seed, words=words, emphasis=_emphasis(text))

@@ -2,16 +2,15 @@
 
 The folder comes from :mod:`tools._models` (``troupe models pull musicgen-small`` or
 ``troupe models import``); it is loaded with ``local_files_only=True`` — nothing is
-downloaded here — once per process and shared by every call (a lock serialises generation,
-which also keeps the seed meaningful). MusicGen writes mono audio at its codec's rate
+downloaded here — on the step's device (:mod:`tools._devices`: a GPU when there is one, in
+float16) into the process-wide model cache, shared by every call (a lock serialises
+generation, which also keeps the seed meaningful). MusicGen writes mono audio at its codec's rate
 (32 kHz for the published models), 50 codec frames a second; it was trained on 30-second
 clips, so a call asks for at most :data:`MAX_DURATION_S`.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import importlib.util
 import math
 import sys
@@ -21,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from tools import BadInput, ToolContext
+from tools._devices import MODELS, half_precision, on_device, torch_size
 from tools._models import CATALOG, Installed, installed
+from tools._torch_env import without_broken_torchaudio
 
 __all__ = ["MAX_DURATION_S", "BACKEND", "available", "best_model", "generate"]
 
@@ -45,8 +46,9 @@ def best_model() -> Installed | None:
 
 def generate(
     model: Installed, description: str, duration_s: float, seed: int, ctx: ToolContext
-) -> tuple[np.ndarray, int]:
-    """Mono float32 samples of exactly ``duration_s`` seconds and their sample rate.
+) -> tuple[np.ndarray, int, str, str | None]:
+    """Mono float32 samples of exactly ``duration_s`` seconds, their sample rate, the device
+    it ran on and a note when CUDA ran out of memory and the CPU took over.
 
     Raises:
         BadInput: ``duration_s`` is longer than the model makes in one call.
@@ -57,7 +59,18 @@ def generate(
             "ask for less and join parts with audio_mix, or use backend='compose'"
         )
     ctx.report(0.02, f"loading {model.entry.name}")
-    net, tokenizer = _load(str(model.path), model.revision)
+
+    def run(dev: str) -> tuple[np.ndarray, int]:
+        return _generate_on(dev, model, description, duration_s, seed, ctx)
+
+    (y, sr), dev, note = on_device(ctx.device, run)
+    return y, sr, dev, note
+
+
+def _generate_on(
+    dev: str, model: Installed, description: str, duration_s: float, seed: int, ctx: ToolContext
+) -> tuple[np.ndarray, int]:
+    net, tokenizer = _load(model, dev)
     torch = sys.modules["torch"]
     audio_cfg = net.config.audio_encoder
     sr = int(audio_cfg.sampling_rate)
@@ -69,16 +82,15 @@ def generate(
         raise BadInput(
             f"duration {duration_s:g} s needs {n_tokens} MusicGen steps; this model makes at most {limit}"
         )
-    inputs = tokenizer([description], return_tensors="pt", padding=True)
+    inputs = tokenizer([description], return_tensors="pt", padding=True).to(dev)
     progress = _Progress(ctx, n_tokens)
     with _LOCK, torch.inference_mode():
         torch.manual_seed(seed)
-        ctx.report(0.05, f"generating {duration_s:g} s with {model.entry.name}")
+        ctx.report(0.05, f"generating {duration_s:g} s with {model.entry.name} on {dev}")
         out = net.generate(**inputs, max_new_tokens=n_tokens, do_sample=True, logits_processor=[progress])
     y = out[0].float().mean(dim=0).cpu().numpy()  # (channels, samples) -> mono
     n = round(duration_s * sr)
-    y = np.pad(y, (0, max(0, n - len(y))))[:n].astype(np.float32)
-    return y, sr
+    return np.pad(y, (0, max(0, n - len(y))))[:n].astype(np.float32), sr
 
 
 class _Progress:
@@ -95,46 +107,20 @@ class _Progress:
         return scores
 
 
-@functools.lru_cache(maxsize=2)
-def _load(folder: str, revision: str) -> tuple[Any, Any]:
-    """The model and tokenizer in ``folder``; ``revision`` keys the cache so a new install reloads."""
-    with _without_broken_torchaudio():
+def _load(model: Installed, dev: str) -> tuple[Any, Any]:
+    """The model and tokenizer of ``model`` on ``dev``, from the shared cache; the revision is
+    part of the key, so a new install loads afresh."""
+    key = (BACKEND, str(model.path), model.revision, dev)
+    return MODELS.get(key, lambda: _read(str(model.path), dev), lambda loaded: torch_size(loaded[0]))
+
+
+def _read(folder: str, dev: str) -> tuple[Any, Any]:
+    with without_broken_torchaudio():
+        import torch
         from transformers import AutoTokenizer, MusicgenForConditionalGeneration
 
-        net = MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True)
+        dtype = torch.float16 if half_precision(dev) else torch.float32
+        net = MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True, dtype=dtype)
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    net.eval()
+    net.to(dev).eval()
     return net, tokenizer
-
-
-class _without_broken_torchaudio:
-    """Hide a torchaudio that cannot load while transformers is imported.
-
-    transformers imports torchaudio whenever it is installed; the registry's torchaudio is
-    a CUDA build that fails to load on a CPU-only machine (and tools/music/_crepe.py may have
-    put a stand-in module in its place). MusicGen never needs it, so transformers is told it
-    is absent and whatever was there before is put back.
-    """
-
-    _MISSING = object()
-
-    def __enter__(self) -> None:
-        self.saved = sys.modules.get("torchaudio", self._MISSING)
-        if not self._loads():
-            sys.modules["torchaudio"] = None  # type: ignore[assignment]  # find_spec → None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.saved is self._MISSING:
-            sys.modules.pop("torchaudio", None)
-        else:
-            sys.modules["torchaudio"] = self.saved  # type: ignore[assignment]
-
-    def _loads(self) -> bool:
-        if self.saved is not self._MISSING:
-            return getattr(self.saved, "__file__", None) is not None
-        try:
-            importlib.import_module("torchaudio")
-        except Exception:
-            return False
-        self.saved = sys.modules["torchaudio"]
-        return True

@@ -224,7 +224,7 @@ def _generate_musicgen(
     """The ``musicgen`` path: neural audio, then its notes transcribed into the MIDI output."""
     from .transcribe import transcribe_polyphonic, write_midi
 
-    mono, sr = _musicgen.generate(model, description, settings.duration_s, seed, ctx)
+    mono, sr, device, device_note = _musicgen.generate(model, description, settings.duration_s, seed, ctx)
     y = np.repeat(mono[:, None], 2, axis=1)  # stereo, like compose's output
     audio_path = write_wav(ctx.output_path("generated.wav"), y, sr)
     meta = {
@@ -232,6 +232,7 @@ def _generate_musicgen(
         "seed": seed, "description": description, "backend": _musicgen.BACKEND,
         "model": model.entry.name, "model_revision": model.revision,
         "licence": model.entry.licence, "non_commercial": model.entry.non_commercial,
+        "device": device, **({"device_note": device_note} if device_note else {}),
     }  # fmt: skip
     audio = audio_info(audio_path, **meta)
     ctx.report(0.9, "transcribing the notes")
