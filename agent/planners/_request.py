@@ -7,6 +7,7 @@ and offers small word helpers (stems, numbers) that the planner's other parts sh
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,10 @@ _FILLER = frozenset(
     "video back to as well too also".split()
 )
 _ALSO_WORDS = frozenset("as well too also additionally".split())
+#: Words that only place an order in a sequence ("after that turn it into…", "finally, mix…").
+_SEQUENCE_WORDS = frozenset(
+    "after that then next finally lastly afterwards also and now additionally first second third so ok okay".split()
+)
 #: Nouns for what a clause may ask to make ("into MIDI", "generate speech", "create gestures").
 _KIND_WORDS = {
     "Midi": {"midi", "notes", "note", "score", "sheet"},
@@ -143,7 +148,8 @@ class Clause:
         """Whether the clause asks for something ("could you…", "please…", "I need…", or an
         order such as "transcribe it"), rather than setting the scene."""
         said = " ".join(self.words)
-        return bool(_ASKING.search(said)) or (bool(self.words) and self.words[0] in VERBS)
+        order = list(itertools.dropwhile(lambda w: w in _SEQUENCE_WORDS, self.words))
+        return bool(_ASKING.search(said)) or (bool(order) and order[0] in VERBS)
 
     @property
     def tells(self) -> bool:

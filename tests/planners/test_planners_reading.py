@@ -40,6 +40,21 @@ def test_clauses_split_on_then_and_before_a_verb_and_layering():
     assert [c.layered for c in layered] == [False, True]
 
 
+def test_an_order_after_a_sequence_word_still_asks_and_a_scene_tells():
+    clauses = read_request(
+        "I recorded a talk yesterday. Remove the hum first, and after that turn the transcript into a video. "
+        "Then finally mix it.",
+        [],
+        {},
+    ).clauses
+    assert [(c.asks, c.tells) for c in clauses] == [
+        (False, True),
+        (True, False),
+        (True, False),
+        (True, False),
+    ]
+
+
 def test_file_names_are_masked_by_kind_and_a_with_file_stays_an_argument():
     files = {"voice.wav": "Audio", "music.wav": "Audio", "host.png": "Image"}
     assert _clauses("Make host.png present it", files) == ["Make the picture present it"]
