@@ -168,12 +168,14 @@ def _options(row: np.ndarray, also: list[int]) -> list[int]:
 
 def _value(choice: tuple[int | None, ...], scores: np.ndarray, request: Request) -> float:
     """What the clauses' choices are worth; a clause that an earlier clause's step serves too
-    ("what key is it in, and how fast is it") counts a little less than one of its own."""
+    ("what key is it in, and how fast is it") counts a little less than one of its own. A
+    clause that chose no tool adds nothing, though its step serves it ("Hi! I have a photo." …
+    "make it talk": the greeting and the scene belong to the step, they did not ask for it)."""
     value = 0.0
     for c, scope in groups(choice, request):
-        first, *rest = scope
+        first, *rest = [i for i in scope if choice[i] is not None]
         value += scores[first][c]
-        value += sum(scores[i][c] - _AGAIN_COST for i in rest if choice[i] is not None)
+        value += sum(scores[i][c] - _AGAIN_COST for i in rest)
     return value
 
 

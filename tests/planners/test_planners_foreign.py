@@ -268,3 +268,17 @@ def test_a_clause_that_only_sets_the_scene_gets_no_step_of_its_own(
     plan = _plan(planner, catalog, request_, [recording])
     assert _tools(plan) == ["speech_to_text"]
     assert asked in plan.why["speech_to_text"]
+
+
+def test_a_greeting_and_a_scene_before_the_ask_add_no_step(planner, catalog, recording):
+    """Clauses that ask for nothing ("Hey there!", "I've got this file") join the first step
+    without counting as asking for it, so no tool is chosen for them to make them count."""
+    plan = _plan(
+        planner,
+        catalog,
+        "Hey there! I've got this English audio file, interview.wav. Could you first transcribe it "
+        "into text for me, and then translate that into german?",
+        [recording],
+    )
+    assert _tools(plan) == ["speech_to_text", "translate"]
+    assert plan.steps[1].args == {"text": "$speech_to_text", "language": "german"}
