@@ -34,6 +34,7 @@ SINGLE_ITEM_COST = 0.2  # a list input (tracks to mix) given one item
 FOLLOW_ON_BONUS = 0.15  # "… and render it": a clause that points back takes the previous result
 UNUSED_FILE_COST = 0.35  # a file the user gave that no step reads
 UNUSED_QUOTE_COST = 0.25  # quoted text that no step uses
+UNUSED_OPTION_COST = 0.25  # an instrument, key or tempo the request spells out that no step takes
 NAMED_FILE_COST = 0.35  # more when the request names that file ("the portrait", "song.wav")
 FAILED_STEP_COST = 0.5  # a chosen tool whose inputs cannot be found
 _LAYER_RELEVANCE = (
@@ -434,12 +435,20 @@ class Builder(ImpliedSteps, SourcePicking):
 
     # -- scoring -----------------------------------------------------------------------
     def leftover_cost(self) -> float:
-        """What the plan leaves undone: files nobody reads, quotes nobody says."""
+        """What the plan leaves undone: files nobody reads, quotes nobody says, options the
+        request spells out that no step takes ("hear my humming *on a cello*")."""
         unused = [s for s in self.sources if s.path is not None and s.earlier is None and s.uses == 0]
         everywhere = list(range(len(self.request.clauses)))
         named = sum(1 for s in unused if self._mentioned(s, everywhere))  # "have the portrait sing"
         unused_quotes = sum(1 for q in self.request.quotes if q not in self.used_quotes)
-        return UNUSED_FILE_COST * len(unused) + NAMED_FILE_COST * named + UNUSED_QUOTE_COST * unused_quotes
+        taken = {(k, v) for s in self.steps for k, v in s.args.items() if isinstance(v, str | int | float)}
+        stated = self.catalog.stated_options(tuple(c.masked for c in self.request.clauses))
+        return (
+            UNUSED_FILE_COST * len(unused)
+            + NAMED_FILE_COST * named
+            + UNUSED_QUOTE_COST * unused_quotes
+            + UNUSED_OPTION_COST * len(stated - taken)
+        )
 
 
 def _literal(text: str) -> str:

@@ -134,6 +134,16 @@ def is_description(param: Any) -> bool:
     return bool(opening & {"description", "describing", "describes", "prompt"})
 
 
+def _spelled_option(param: Any) -> bool:
+    """Whether a value the request states for ``param`` could only mean this kind of option:
+    a free-text or numeric option other than a duration (not a choice, not a switch)."""
+    ann = strip_optional(param.annotation)
+    name = param.name.lower()
+    if param.choices or ann is bool or "dur" in name or "length" in name or name.endswith("_s"):
+        return False
+    return ann in (str, int, float) and not is_description(param)
+
+
 class Catalog:
     """Every tool of a registry, ready for scoring clauses."""
 
@@ -164,6 +174,7 @@ class Catalog:
         self.idf = {w: math.log((n + 1) / c) for w, c in counts.items()}
         self._scores: dict[str, np.ndarray] = {}
         self._literals: dict[tuple[str, str, bool], dict[str, Any]] = {}
+        self._stated: dict[tuple[str, ...], frozenset[tuple[str, Any]]] = {}
         self._pairs: dict[tuple[str, str], float] = {}
 
     def _card(self, spec: ToolSpec, texts: list[tuple[str, int]], vectors: dict[str, np.ndarray]) -> ToolCard:
@@ -218,6 +229,21 @@ class Catalog:
         if key not in self._literals:
             self._literals[key] = fill_literals(card.plain_params, text, self.similarities if fuzzy else None)
         return {k: v for k, v in self._literals[key].items() if k in names}
+
+    def stated_options(self, texts: tuple[str, ...]) -> frozenset[tuple[str, Any]]:
+        """(parameter, value) pairs that ``texts`` spell out for an option some tool has and
+        that only that kind of option takes: an instrument, a key, a tempo, a value the
+        option's documentation quotes ("on a synth bass", "in D minor", "at 90 bpm"). Choices,
+        switches and durations are left out: "happy" or "10 seconds" suit many steps."""
+        if texts not in self._stated:
+            found = set()
+            for card in self.cards:
+                spelled = [p for p in card.plain_params if _spelled_option(p)]
+                for text in texts:
+                    values = self.literals(card, frozenset(p.name for p in spelled), text, fuzzy=False)
+                    found.update((k, v) for k, v in values.items() if isinstance(v, str | int | float))
+            self._stated[texts] = frozenset(found)
+        return self._stated[texts]
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two short texts."""

@@ -85,7 +85,13 @@ def search(
             scores[i, mixers] = np.maximum(scores[i, mixers], _LAYER_VALUE)
     options = _narrow(
         [
-            _options(row, (mixers if c.layered else []) + readers[i] + (speakers if c.quotes else []))
+            _options(
+                row,
+                (mixers if c.layered else [])
+                + readers[i]
+                + (speakers if c.quotes else [])
+                + _takers(catalog, c),
+            )
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
         ]
     )
@@ -140,6 +146,13 @@ def _readers(
     if not any(named):
         named = [given] * len(request.clauses)
     return [[j for j, card in enumerate(catalog.cards) if card.takes & n] for n in named]
+
+
+def _takers(catalog: Catalog, clause: Clause) -> list[int]:
+    """The tools with an option the clause spells out a value for ("… on a synth bass": the
+    tools with an instrument), worth trying although their words are far off."""
+    names = {name for name, _ in catalog.stated_options((clause.masked,))}
+    return [j for j, card in enumerate(catalog.cards) if names & {p.name for p in card.plain_params}]
 
 
 def _scene_setting(request: Request) -> list[bool]:

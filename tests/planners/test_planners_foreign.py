@@ -14,7 +14,7 @@ import pytest
 from agent import UserFiles, validate_plan
 from agent.planners._corpora import make_tool
 from agent.planners.offline import OfflinePlanner
-from tools import Audio, Image, Json, Registry, Text, Video, tool
+from tools import Audio, Image, Json, Midi, Registry, Text, Video, tool
 
 pytestmark = pytest.mark.slow  # loads the sentence-embedding model
 
@@ -282,3 +282,33 @@ def test_a_greeting_and_a_scene_before_the_ask_add_no_step(planner, catalog, rec
     )
     assert _tools(plan) == ["speech_to_text", "translate"]
     assert plan.steps[1].args == {"text": "$speech_to_text", "language": "german"}
+
+
+@tool
+def notes_from_audio(audio: Audio) -> Midi:
+    """Write down the notes played or hummed in a recording.
+
+    Args:
+        audio: the recording of one melody.
+    """
+    raise NotImplementedError
+
+
+@tool
+def render_midi(midi: Midi, instrument: str | None = None) -> Audio:
+    """Play a MIDI file with a software synthesizer.
+
+    Args:
+        midi: the notes to play.
+        instrument: a General MIDI instrument such as "piano" or "cello".
+    """
+    raise NotImplementedError
+
+
+def test_an_instrument_the_request_names_is_played_by_the_tool_that_takes_it(planner, recording):
+    """ "hear it on a cello": the notes alone leave the cello unused, so the tool with an
+    instrument option renders them, though its words are far from the request's."""
+    registry = Registry([notes_from_audio, render_midi, speech_to_text, denoise])
+    plan = _plan(planner, registry, "wanna hear my hummed tune on a cello", [recording])
+    assert _tools(plan) == ["notes_from_audio", "render_midi"]
+    assert plan.steps[1].args == {"midi": "$notes_from_audio", "instrument": "cello"}
