@@ -98,6 +98,7 @@ def measure(clip: Path, work: Path) -> dict:
     from tools.face import talking_face
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    work.mkdir(parents=True, exist_ok=True)
     portrait, wav = work / f"{clip.stem}.png", work / f"{clip.stem}.wav"
     subprocess.run(
         [ffmpeg, "-y", "-v", "error", "-i", str(clip), "-frames:v", "1", str(portrait)], check=True

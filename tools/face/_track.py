@@ -23,7 +23,6 @@ from ._visemes import VISEMES, viseme_for
 __all__ = [
     "EMOTIONS",
     "LEAD_S",
-    "MODEL_LEAD_S",
     "VISEME_NAMES",
     "Expression",
     "FaceTrack",
@@ -39,11 +38,6 @@ _COARTICULATION_S = 0.035
 LEAD_S = 0.02
 #: The viseme classes in the column order of :func:`viseme_weights` (silence excluded).
 VISEME_NAMES = tuple(name for name in VISEMES if name != "sil")
-#: With the speech model, the mouth leads the sound it hears by this much (s): real lips
-#: shape a sound 100–300 ms before it is heard at onsets (Chandrasekaran et al. 2009, "The
-#: natural statistics of audiovisual speech"); the model's targets are the acoustic
-#: phoneme intervals, so the lead is added here. Set a priori, not fitted to any footage.
-MODEL_LEAD_S = 0.1
 #: The speech model's viseme probabilities are smoothed this much (Gaussian sigma, s) before use.
 _MODEL_SMOOTH_S = 0.02
 #: Blinks: mean and shortest gap between blinks (s), and the closing and opening times (s).
@@ -207,7 +201,7 @@ def cue_weights(cues: SpeechCues, times: np.ndarray) -> tuple[np.ndarray, np.nda
     if cues.phonemes:
         return viseme_weights(cues.phonemes, times)
     if cues.visemes is not None:
-        return model_weights(cues.visemes, times + MODEL_LEAD_S - LEAD_S)
+        return model_weights(cues.visemes, times)
     return None
 
 
