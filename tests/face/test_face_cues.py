@@ -50,10 +50,7 @@ def test_malformed_phoneme_metadata_falls_back_to_recognition(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_phone_recognition_times_real_speech(tmp_path: Path, monkeypatch) -> None:
-    import tools.face._mouth_model
-
-    monkeypatch.setattr(tools.face._mouth_model, "mouth_model", lambda: None)  # recognition's turn
+def test_phone_recognition_times_real_speech(tmp_path: Path) -> None:
     path = espeak(tmp_path, "Maybe we should meet at noon, by the big blue boat.")
     cues = speech_cues(Audio(path=path), FPS)
     assert cues.source in ("phone recognition", "forced alignment")

@@ -70,7 +70,15 @@ def test_a_piper_sentence_is_read_as_its_phoneme_timings_say(tmp_path: Path) -> 
 # -- cues from recordings without timings ----------------------------------------------
 
 
-def test_speech_without_timings_is_read_by_the_model(tmp_path: Path) -> None:
+@pytest.fixture
+def no_recogniser(monkeypatch) -> None:
+    """No pocketsphinx (the face extra alone): the model is what reads untimed speech."""
+    from tools.face import _cues
+
+    monkeypatch.setattr(_cues, "_from_recognition", lambda audio: None)
+
+
+def test_speech_without_timings_is_read_by_the_model(tmp_path: Path, no_recogniser) -> None:
     wav = espeak(tmp_path, SENTENCE)
     cues = speech_cues(Audio(path=wav), FPS)
     assert cues.source == "speech model" and cues.phonemes is None
@@ -80,15 +88,18 @@ def test_speech_without_timings_is_read_by_the_model(tmp_path: Path) -> None:
     assert track.open.max() > 0.5 and np.percentile(track.open, 10) < 0.15
 
 
-def test_the_model_falls_back_to_phone_recognition_without_its_weights(tmp_path: Path, monkeypatch) -> None:
-    import tools.face._mouth_model as mm
+def test_phone_recognition_comes_first_and_the_envelope_after_the_model(tmp_path: Path, monkeypatch) -> None:
+    from tools.face import _cues
 
-    monkeypatch.setattr(mm, "mouth_model", lambda: None)
-    cues = speech_cues(Audio(path=espeak(tmp_path, "Hello there.")), FPS)
+    wav = espeak(tmp_path, "Hello there.")
+    cues = speech_cues(Audio(path=wav), FPS)
     assert cues.source == "phone recognition" and cues.visemes is None
+    monkeypatch.setattr(_cues, "_from_recognition", lambda audio: None)
+    monkeypatch.setattr(_cues, "_from_model", lambda audio: None)  # no weights file either
+    assert speech_cues(Audio(path=wav), FPS).source == "energy envelope"
 
 
-def test_long_silences_inside_speech_close_the_mouth(tmp_path: Path) -> None:
+def test_long_silences_inside_speech_close_the_mouth(tmp_path: Path, no_recogniser) -> None:
     y = load_audio(espeak(tmp_path, "Hello there."), SR)
     gap = np.zeros(3 * SR, np.float32)
     cues = speech_cues(Audio(path=write_wav(tmp_path / "gap.wav", np.concatenate([y, gap, y]), SR)), FPS)
@@ -97,7 +108,7 @@ def test_long_silences_inside_speech_close_the_mouth(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rate", [8000, 96000])
-def test_any_sample_rate_reads_like_16_khz(tmp_path: Path, rate: int) -> None:
+def test_any_sample_rate_reads_like_16_khz(tmp_path: Path, rate: int, no_recogniser) -> None:
     wav = espeak(tmp_path, SENTENCE)
     reference = speech_cues(Audio(path=wav), FPS).visemes.argmax(axis=1)
     other = speech_cues(Audio(path=convert(wav, tmp_path / f"{rate}.wav", "-ar", str(rate))), FPS)
@@ -109,7 +120,7 @@ def test_any_sample_rate_reads_like_16_khz(tmp_path: Path, rate: int) -> None:
     assert agreement > (0.9 if rate > SR else 0.6)
 
 
-def test_stereo_with_the_voice_on_one_channel_is_read_like_mono(tmp_path: Path) -> None:
+def test_stereo_with_the_voice_on_one_channel_is_read_like_mono(tmp_path: Path, no_recogniser) -> None:
     y = load_audio(espeak(tmp_path, SENTENCE), SR)
     mono = speech_cues(Audio(path=write_wav(tmp_path / "mono.wav", y, SR)), FPS).visemes
     stereo_path = tmp_path / "stereo.wav"
@@ -122,10 +133,26 @@ def test_stereo_with_the_voice_on_one_channel_is_read_like_mono(tmp_path: Path) 
     assert np.mean(stereo.visemes.argmax(axis=1) == mono.argmax(axis=1)) > 0.9
 
 
-def test_a_fifth_of_a_second_and_a_tone_give_sensible_cues(tmp_path: Path) -> None:
+def test_a_fifth_of_a_second_and_a_tone_give_sensible_cues(tmp_path: Path, no_recogniser) -> None:
     short = speech_cues(Audio(path=write_wav(tmp_path / "short.wav", voiced(0.2), SR)), FPS)
     assert short.loudness.size == 5 and short.visemes.shape == (20, len(CLASSES))
     t = np.arange(3 * SR) / SR
     chord = sum(np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0)) * 0.2
     music = speech_cues(Audio(path=write_wav(tmp_path / "chord.wav", chord.astype(np.float32), SR)), FPS)
     assert music.source == "speech model" and np.isfinite(music.visemes).all()
+
+
+@pytest.mark.slow
+def test_talking_face_says_the_model_drove_the_mouth(tmp_path: Path, no_recogniser) -> None:
+    from face_helpers import PORTRAIT, read_frames
+
+    from tools import Image, ToolContext, get_spec
+    from tools.face import talking_face
+
+    wav = convert(espeak(tmp_path, "Bye."), tmp_path / "short.wav", "-t", "0.2", "-ar", "8000")
+    video = get_spec(talking_face).invoke(
+        {"image": Image(path=PORTRAIT), "audio": Audio(path=wav), "head_motion": 0.0},
+        ToolContext(output_dir=tmp_path / "out"),
+    )
+    assert video.meta["mouth_source"] == "speech model"
+    assert len(list(read_frames(video.path))) == 5  # 0.2 s at 25 fps

@@ -5,11 +5,12 @@ Phoneme timings come from the best source available, in this order:
 1. the Audio's own ``meta["phonemes"]`` (text_to_speech writes them; audio_mix keeps them);
 2. forced alignment of the known text (``meta["text"]`` or ``meta["words"]``) with
    ``tools.speech.align``, when the speech tools provide it;
-3. the learned audio-to-mouth model (:mod:`._mouth_model`): viseme probabilities every
-   10 ms, from any speech without text (measured on real talking-head footage, it follows
-   the speaker's mouth far better than phone recognition did: docs/face.md);
-4. phone recognition with pocketsphinx's English phone model, when the model's weights
-   file is missing;
+3. phone recognition with pocketsphinx's English phone model (any speech, no text);
+4. the learned audio-to-mouth model (:mod:`._mouth_model`): viseme probabilities every
+   10 ms, when pocketsphinx is not installed (the ``face`` extra alone) or finds nothing.
+   It follows exact TTS timings better than phone recognition does, but on real
+   talking-head footage it follows the speaker's mouth worse (docs/face.md), so it comes
+   after recognition;
 5. the loudness envelope alone.
 
 The loudness envelope is always computed (streamed in blocks, so memory does not grow
@@ -101,8 +102,8 @@ def speech_cues(audio: Audio, fps: float, progress: Callable[[float, str], None]
     sources = (
         ("audio metadata", _from_metadata),
         ("forced alignment", _from_alignment),
-        ("speech model", _from_model),
         ("phone recognition", _from_recognition),
+        ("speech model", _from_model),
     )
     for i, (source, find) in enumerate(sources):
         report((i + 1) / (len(sources) + 1), f"mouth shapes by {source}")

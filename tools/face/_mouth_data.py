@@ -7,7 +7,10 @@ sound pairs of English occur; no benchmark text is read. Each is spoken by the P
 (every speaking style, random speed and rhythm noise) or by espeak-ng (several of its voice
 variants, rates and pitches), whose phoneme timings give a viseme class per 10 ms frame.
 
-Augmentations push the synthetic voices toward real ones, rooms and channels: pitch and
+Augmentations push the synthetic voices toward real ones, rooms and channels: a new voice
+by the WORLD vocoder (pyworld: pitch moved independently of the formants, up to an octave
+and more, so the male Piper voice also speaks at female and child pitch; the spectral
+envelope warped for a longer or shorter vocal tract; sometimes whispered), pitch and
 formant shift by resampling, random EQ, synthetic reverb, noise at 5–35 dB SNR, an 8 kHz
 telephone band with μ-law, level changes and clipping, and silence around the speech.
 """
@@ -126,7 +129,9 @@ def augment(
     from scipy.signal import fftconvolve, lfilter, resample_poly
 
     y = audio.astype(np.float64)
-    if rng.random() < 0.8:  # pitch and formants up or down together (and tempo with them)
+    if rng.random() < 0.7:
+        y = _revoice(y, rng)
+    if rng.random() < 0.5:  # pitch and formants up or down together (and tempo with them)
         factor = Fraction(float(rng.uniform(0.82, 1.22))).limit_denominator(40)
         y = resample_poly(y, factor.denominator, factor.numerator)
         phonemes = [(p, a / float(factor), b / float(factor)) for p, a, b in phonemes]
@@ -165,6 +170,28 @@ def augment(
     if rng.random() < 0.1:  # shouting into a cheap microphone
         y = np.clip(y * 4, -0.5, 0.5)
     return np.clip(y, -1, 1).astype(np.float32), phonemes
+
+
+def _revoice(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Another speaker: WORLD analysis, F0 scaled by 0.75–2.2, the spectral envelope's
+    frequency axis by 0.85–1.25 (vocal tract length), 10 % of the time whispered."""
+    import pyworld
+
+    f0, time_axis = pyworld.dio(y, SR, frame_period=5.0)
+    f0 = pyworld.stonemask(y, f0, time_axis, SR)
+    envelope = pyworld.cheaptrick(y, f0, time_axis, SR)
+    aperiodicity = pyworld.d4c(y, f0, time_axis, SR)
+    f0 = f0 * float(np.exp(rng.uniform(np.log(0.75), np.log(2.2))))
+    warp = float(rng.uniform(0.85, 1.25))
+    bins = np.arange(envelope.shape[1])
+    source = np.clip(bins / warp, 0, bins[-1])  # output bin k reads the input at k / warp
+    envelope = np.stack([np.interp(source, bins, row) for row in envelope])
+    if rng.random() < 0.1:  # whisper: no voicing, all noise
+        f0 = np.zeros_like(f0)
+        aperiodicity = np.ones_like(aperiodicity)
+    out = pyworld.synthesize(f0, np.ascontiguousarray(envelope), aperiodicity, SR, frame_period=5.0)
+    out = out[: y.size] if out.size >= y.size else np.pad(out, (0, y.size - out.size))
+    return out * (np.max(np.abs(y)) / (np.max(np.abs(out)) + 1e-9))
 
 
 def _peaking(freq_hz: float, gain_db: float, q: float) -> tuple[np.ndarray, np.ndarray]:
