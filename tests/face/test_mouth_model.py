@@ -156,3 +156,38 @@ def test_talking_face_says_the_model_drove_the_mouth(tmp_path: Path, no_recognis
     )
     assert video.meta["mouth_source"] == "speech model"
     assert len(list(read_frames(video.path))) == 5  # 0.2 s at 25 fps
+
+
+@pytest.mark.parametrize("manner", ["whispered", "shouted"])
+def test_whispered_and_shouted_speech_still_moves_the_mouth(
+    tmp_path: Path, no_recogniser, manner: str
+) -> None:
+    import pyworld
+
+    y = load_audio(espeak(tmp_path, SENTENCE), SR).astype(np.float64)
+    if manner == "whispered":  # WORLD resynthesis with no voicing: all breath noise
+        f0, t = pyworld.dio(y, SR)
+        envelope = pyworld.cheaptrick(y, f0, t, SR)
+        y = pyworld.synthesize(np.zeros_like(f0), envelope, np.ones_like(envelope), SR) * 0.3
+    else:  # 20 dB of gain into a hard clipper
+        y = np.clip(y * 10, -0.9, 0.9)
+    cues = speech_cues(Audio(path=write_wav(tmp_path / f"{manner}.wav", y.astype(np.float32), SR)), FPS)
+    assert cues.source == "speech model"
+    track = build_track(cues, EMOTIONS["neutral"], 0.0, rest_open=0.0)
+    # Syllables still open the mouth and pauses and closures shut it.
+    assert track.open.max() > 0.4 and np.percentile(track.open, 10) < 0.15
+
+
+def test_long_audio_is_read_by_the_model_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from tools.face._cues import _from_model
+
+    # Ten minutes: 38 MB of samples; analysed at once, ~0.9 GB (2 minutes peak at 178 MB).
+    path = write_wav(tmp_path / "long.wav", np.tile(voiced(1.0, level=0.2), 600), SR)
+    tracemalloc.start()
+    visemes = _from_model(Audio(path=path))
+    _, peak_bytes = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert visemes.shape == (600 * FRAME_RATE, len(CLASSES))
+    assert peak_bytes < 80e6  # measured 60 MB: one 32 s block's analysis plus the 3.8 MB result
