@@ -103,6 +103,26 @@ def test_lips_round_on_oo_and_spread_on_ee(result, speech: Audio) -> None:
     assert rounded > 3 * spread and rounded > 0.3
 
 
+@pytest.mark.slow
+def test_speech_without_timings_is_animated_by_the_speech_model(
+    speech: Audio, tmp_path: Path, monkeypatch
+) -> None:
+    # The same Piper speech with its timings taken away and no phone recogniser (as with
+    # the face extra alone): the audio-to-mouth model drives the mouth, and is measured
+    # against the timings it never saw.
+    from tools.face import _cues
+
+    monkeypatch.setattr(_cues, "_from_recognition", lambda audio: None)
+    bare = run(Audio(path=speech.path), tmp_path / "bare")
+    assert bare.curves.load()["mouth_source"] == "speech model"
+    shapes = blendshapes(bare)
+    phonemes = speech.meta["phonemes"]
+    assert jaw_envelope_r(shapes["jawOpen"], speech_envelope(speech.path, 60)) >= 0.5
+    assert lips_closed_share(shapes, phonemes, 60) >= 0.6
+    rounded, spread = rounding(shapes, phonemes, 60)
+    assert rounded > 2 * spread
+
+
 def test_emotion_shows_in_the_curves(speech: Audio, tmp_path: Path) -> None:
     happy = blendshapes(run(speech, tmp_path / "happy", emotion="happy", fps=30))
     sad = blendshapes(run(speech, tmp_path / "sad", emotion="sad", fps=30))

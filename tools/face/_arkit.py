@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._cues import SpeechCues
-from ._track import LEAD_S, VISEME_NAMES, Expression, FaceTrack, smooth, viseme_weights
+from ._track import LEAD_S, VISEME_NAMES, Expression, FaceTrack, cue_weights, smooth
 
 __all__ = ["ARKIT_NAMES", "ROTATION_NAMES", "FaceCurves", "face_curves"]
 
@@ -111,8 +111,9 @@ def face_curves(cues: SpeechCues, track: FaceTrack, seed: int = 0) -> FaceCurves
 
     jaw = track.open.astype(np.float64)
     speaking = np.zeros(n)
-    if cues.phonemes:
-        weights, silence_w = viseme_weights(cues.phonemes, times + LEAD_S)
+    weighed = cue_weights(cues, times + LEAD_S)
+    if weighed is not None:
+        weights, silence_w = weighed
         total = weights.sum(axis=1) + silence_w
         speaking = weights.sum(axis=1) / total
         close = np.zeros(n)

@@ -6,7 +6,12 @@ Phoneme timings come from the best source available, in this order:
 2. forced alignment of the known text (``meta["text"]`` or ``meta["words"]``) with
    ``tools.speech.align``, when the speech tools provide it;
 3. phone recognition with pocketsphinx's English phone model (any speech, no text);
-4. the loudness envelope alone.
+4. the learned audio-to-mouth model (:mod:`._mouth_model`): viseme probabilities every
+   10 ms, when pocketsphinx is not installed (the ``face`` extra alone) or finds nothing.
+   It follows exact TTS timings better than phone recognition does, but on real
+   talking-head footage it follows the speaker's mouth worse (docs/face.md), so it comes
+   after recognition;
+5. the loudness envelope alone.
 
 The loudness envelope is always computed (streamed in blocks, so memory does not grow
 with the audio's length): it scales how wide each syllable opens and drives the
@@ -42,6 +47,8 @@ _SILENCE_DB = -50.0
 _DYNAMIC_RANGE_DB = 30.0
 #: Phone recognition runs on blocks of this length, so long audio keeps memory bounded.
 _RECOGNITION_BLOCK_S = 30.0
+#: Audio either side of a block that the speech model sees, seconds.
+_MODEL_CONTEXT_S = 1.0
 #: Recognised silences shorter than this (10 ms frames) are dropped: real pauses are longer.
 _MIN_PAUSE_FRAMES = 15
 
@@ -55,8 +62,11 @@ class SpeechCues:
         duration_s: length of the audio in seconds.
         loudness: per video frame, 0 (silence) to 1 (the recording's loud speech).
         phonemes: ``[{"phoneme", "start_s", "end_s"}, ...]`` or ``None`` when unknown.
-        source: where the phonemes came from ("audio metadata", "forced alignment",
-            "phone recognition"), "energy envelope", or "silence".
+        source: what drives the mouth: where the phonemes came from ("audio metadata",
+            "forced alignment", "phone recognition"), "speech model" (``visemes``),
+            "energy envelope", or "silence".
+        visemes: with the speech model, ``(frames, len(CLASSES))`` viseme probabilities at
+            :data:`._mouth_model.FRAME_RATE` (frame ``i`` at ``i / FRAME_RATE`` s), else None.
     """
 
     fps: float
@@ -64,6 +74,7 @@ class SpeechCues:
     loudness: np.ndarray
     phonemes: list[dict[str, Any]] | None
     source: str
+    visemes: np.ndarray | None = None
 
     @property
     def is_silent(self) -> bool:
@@ -92,18 +103,21 @@ def speech_cues(audio: Audio, fps: float, progress: Callable[[float, str], None]
         ("audio metadata", _from_metadata),
         ("forced alignment", _from_alignment),
         ("phone recognition", _from_recognition),
+        ("speech model", _from_model),
     )
     for i, (source, find) in enumerate(sources):
-        report((i + 1) / (len(sources) + 1), f"phonemes by {source}")
+        report((i + 1) / (len(sources) + 1), f"mouth shapes by {source}")
         try:
-            phonemes = find(audio)
+            found = find(audio)
         except Cancelled:
             raise
         except Exception as e:  # a fallback source failing is not the user's problem
             log.warning("talking_face: %s failed (%s); trying the next source", source, e)
             continue
-        if phonemes:
-            return SpeechCues(fps, duration_s, loudness, phonemes, source)
+        if isinstance(found, np.ndarray):
+            return SpeechCues(fps, duration_s, loudness, None, source, visemes=found)
+        if found:
+            return SpeechCues(fps, duration_s, loudness, found, source)
     return SpeechCues(fps, duration_s, loudness, None, "energy envelope")
 
 
@@ -175,6 +189,41 @@ def _from_alignment(audio: Audio) -> list[dict[str, Any]] | None:
     except ImportError:
         return None
     return _valid(align(audio.path, text).get("phonemes"))
+
+
+def _from_model(audio: Audio) -> np.ndarray | None:
+    """Viseme probabilities every 10 ms from the audio-to-mouth model; None without its weights.
+
+    The audio is read in blocks of :data:`_RECOGNITION_BLOCK_S`; each is run with
+    :data:`_MODEL_CONTEXT_S` of its neighbours on both sides (more than the network's
+    reach), so block edges do not show and memory stays bounded.
+    """
+    from ._mouth_model import FRAME_RATE, SR, log_mel, mouth_model
+
+    model = mouth_model()
+    if model is None:
+        return None
+    context = int(_MODEL_CONTEXT_S * SR)
+    hop = SR // FRAME_RATE
+    out: list[np.ndarray] = []
+    previous: np.ndarray | None = None
+    tail = np.zeros(0, dtype=np.float32)
+
+    def run(block: np.ndarray, after: np.ndarray) -> None:
+        before = tail[-context:]
+        x = log_mel(np.concatenate([before, block, after[:context]]))
+        lo = before.size // hop
+        out.append(model.probabilities(x)[lo : lo + -(-block.size // hop)])
+
+    for block in iter_audio_blocks(audio.path, _SR, block_s=_RECOGNITION_BLOCK_S):
+        if previous is not None:
+            run(previous, block)
+            tail = previous
+        previous = block
+    if previous is None or previous.size == 0:
+        return None
+    run(previous, np.zeros(0, dtype=np.float32))
+    return np.concatenate(out)
 
 
 def _from_recognition(audio: Audio) -> list[dict[str, Any]] | None:

@@ -27,6 +27,7 @@ __all__ = [
     "Expression",
     "FaceTrack",
     "build_track",
+    "cue_weights",
     "smooth",
     "viseme_weights",
 ]
@@ -37,6 +38,8 @@ _COARTICULATION_S = 0.035
 LEAD_S = 0.02
 #: The viseme classes in the column order of :func:`viseme_weights` (silence excluded).
 VISEME_NAMES = tuple(name for name in VISEMES if name != "sil")
+#: The speech model's viseme probabilities are smoothed this much (Gaussian sigma, s) before use.
+_MODEL_SMOOTH_S = 0.02
 #: Blinks: mean and shortest gap between blinks (s), and the closing and opening times (s).
 _BLINK_MEAN_GAP_S, _BLINK_MIN_GAP_S = 3.6, 1.2
 _BLINK_CLOSE_S, _BLINK_OPEN_S = 0.07, 0.14
@@ -137,9 +140,10 @@ def build_track(
     fps = cues.fps
     times = np.arange(n) / fps
     rest = max(rest_open, expression.jaw)
-    if cues.phonemes:
+    weighed = cue_weights(cues, times + LEAD_S)
+    if weighed is not None:
         loud = smooth(cues.loudness, fps, 0.03)
-        open_, width = _coarticulate(cues.phonemes, times + LEAD_S, loud, rest, expression)
+        open_, width = _coarticulate(*weighed, loud, rest, expression)
     else:  # envelope only: louder is wider; silence is the photo's own mouth
         loud = smooth(cues.loudness, fps, 0.04)
         open_ = rest * (1.0 - loud) + 0.7 * expression.articulation * loud
@@ -191,8 +195,43 @@ def viseme_weights(phonemes: list[dict], times: np.ndarray) -> tuple[np.ndarray,
     return speech, silence
 
 
+def cue_weights(cues: SpeechCues, times: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pulls of :func:`viseme_weights` at ``times``, from whichever drove the mouth:
+    phoneme timings, or the speech model's viseme probabilities; None for neither."""
+    if cues.phonemes:
+        return viseme_weights(cues.phonemes, times)
+    if cues.visemes is not None:
+        return model_weights(cues.visemes, times)
+    return None
+
+
+def model_weights(visemes: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pulls from the speech model's viseme probabilities (100 per second, silence first).
+
+    The probabilities are smoothed over :data:`_MODEL_SMOOTH_S` and read at ``times``;
+    each viseme pulls with its probability times its dominance, so that a likely p/b/m
+    closes the lips against its open neighbours, as timed phonemes do.
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    from ._mouth_model import CLASSES, FRAME_RATE
+
+    probs = gaussian_filter1d(
+        visemes.astype(np.float64), _MODEL_SMOOTH_S * FRAME_RATE, axis=0, mode="nearest"
+    )
+    at = np.clip(times * FRAME_RATE, 0, probs.shape[0] - 1)
+    lo = np.floor(at).astype(int)
+    hi = np.minimum(lo + 1, probs.shape[0] - 1)
+    frac = (at - lo)[:, None]
+    p = probs[lo] * (1 - frac) + probs[hi] * frac
+    dominance = np.array([VISEMES[name].dominance for name in CLASSES])
+    pulls = p * dominance
+    speech = pulls[:, [CLASSES.index(name) for name in VISEME_NAMES]]
+    return speech, pulls[:, CLASSES.index("sil")] + 1e-3
+
+
 def _coarticulate(
-    phonemes: list[dict], times: np.ndarray, loudness: np.ndarray, rest: float, expr: Expression
+    weights: np.ndarray, silence_w: np.ndarray, loudness: np.ndarray, rest: float, expr: Expression
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mouth opening and lip width per frame: the dominance-weighted blend of viseme targets.
 
@@ -200,7 +239,6 @@ def _coarticulate(
     speaking mouth (the jaw opens wider on louder syllables, which is also what makes the
     mouth follow speech recorded without phoneme timings) while pauses return to rest.
     """
-    weights, silence_w = viseme_weights(phonemes, times)
     opens = np.array([VISEMES[name].open for name in VISEME_NAMES])
     widths = np.array([VISEMES[name].width for name in VISEME_NAMES])
     speech_w = weights.sum(axis=1)

@@ -79,12 +79,12 @@ def face_animation(
 ) -> FaceAnimation:
     """Turn speech into facial animation for 3D characters: the 52 ARKit blendshapes, head and eye rotations.
 
-    The mouth follows the speech's phoneme timings (from text_to_speech, forced alignment
-    of the text when given, or phone recognition) with co-articulation and loudness; the
-    emotion sets smile, brows and eyes; blinks, eye saccades and head motion are added, and
-    silence breathes and blinks. Outputs: a JSON of the curves, a Live Link Face CSV (for
-    Unreal MetaHumans), a .glb head with ARKit-named morph targets and the animation (for
-    Blender, Unity, three.js), and a preview MP4.
+    The mouth follows the speech's phoneme timings (from text_to_speech, or forced alignment
+    of the text when given) or, without them, a learned audio-to-mouth model, with
+    co-articulation and loudness; the emotion sets smile, brows and eyes; blinks, eye
+    saccades and head motion are added, and silence breathes and blinks. Outputs: a JSON of
+    the curves, a Live Link Face CSV (for Unreal MetaHumans), a .glb head with ARKit-named
+    morph targets and the animation (for Blender, Unity, three.js), and a preview MP4.
 
     Args:
         audio: the speech to animate (up to 30 minutes; silence gives an idle, breathing face).
@@ -100,7 +100,7 @@ def face_animation(
 
     Returns:
         The curves (JSON), the CSV, the .glb and the preview video; the JSON's metadata says
-        where the phoneme timings came from.
+        what drove the mouth (``mouth_source``; ``phoneme_source`` is its older name).
 
     Raises:
         BadInput: the audio cannot be decoded, an argument is out of its range, or the head
@@ -118,6 +118,7 @@ def face_animation(
         "fps": fps,
         "n_frames": len(curves),
         "duration_s": cues.duration_s,
+        "mouth_source": cues.source,
         "phoneme_source": cues.source,
     }
     ctx.report(0.15, "writing curves")

@@ -59,8 +59,9 @@ def talking_face(
 ) -> Video:
     """Animate a portrait photo so it speaks the given audio, lip-synced, with blinks and head motion.
 
-    The mouth follows the speech's phoneme timings (from text_to_speech, forced alignment
-    or phone recognition) and its loudness; the rest of the photo stays as it is. Output:
+    The mouth follows the speech's phoneme timings (from text_to_speech or forced
+    alignment) or, for a recording without them, a learned audio-to-mouth model, and the
+    speech's loudness; the rest of the photo stays as it is. Output:
     an MP4 (H.264 + AAC) at 25 fps, the photo's size up to 1024 px on the long side.
 
     Args:
@@ -73,7 +74,9 @@ def talking_face(
             1 = the next largest, and so on.
 
     Returns:
-        The video, with metadata: the phoneme source used, the face box, the number of
+        The video, with metadata: what drove the mouth (``mouth_source``: "audio metadata",
+        "forced alignment", "speech model", "phone recognition", "energy envelope" or
+        "silence"; ``phoneme_source`` is its older name), the face box, the number of
         faces found, and the original size when the photo was scaled down.
 
     Raises:
@@ -91,6 +94,7 @@ def talking_face(
         "emotion": emotion,
         "head_motion": head_motion,
         "backend": renderer.name,
+        "mouth_source": cues.source,
         "phoneme_source": cues.source,
         "face_box": list(portrait.box),
         "n_faces": portrait.n_faces,
