@@ -83,11 +83,11 @@ def separate(model: Installed, channels: np.ndarray, sr: int, ctx: ToolContext) 
         return _separate_on(dev, model, channels, sr, ctx)
 
     (stems, net), dev, note = on_device(ctx.device, run)
-    mix = channels.astype(np.float64)
-    residual = mix - sum(stems.values())
-    energy = float(np.sum(mix**2))
-    residual_db = 10 * math.log10(max(float(np.sum(residual**2)), 1e-20) / max(energy, 1e-20))
-    stems["other"] = (stems["other"] + residual).astype(np.float32)
+    # In place, in float32: a long recording's stems are the largest arrays here.
+    residual = np.sum(list(stems.values()), axis=0, dtype=np.float32)
+    np.subtract(channels, residual, out=residual)
+    residual_db = 10 * math.log10(max(_energy(residual), 1e-20) / max(_energy(channels), 1e-20))
+    stems["other"] += residual
     return Separation(
         stems, list(net.sources), int(net.samplerate), float(net.segment), round(residual_db, 1), dev, note
     )
@@ -131,10 +131,15 @@ def _separate_on(
             net, ((wav - mean) / std)[None], shifts=0, split=True, overlap=OVERLAP, device=dev,
             callback=on_segment,
         )[0]  # fmt: skip
-    out = (out * std + mean).cpu().numpy()  # (sources, model channels, n)
+        out = out.mul_(std).add_(mean).cpu().numpy()  # (sources, model channels, n), float32
     if channels.shape[0] != out.shape[1]:
         out = out.mean(axis=1, keepdims=True)
-    return {name: out[i].astype(np.float32) for i, name in enumerate(net.sources)}, net
+    return {name: out[i] for i, name in enumerate(net.sources)}, net
+
+
+def _energy(y: np.ndarray) -> float:
+    flat = y.reshape(-1)
+    return float(np.einsum("i,i->", flat, flat, dtype=np.float64))
 
 
 def _load(model: Installed, dev: str) -> Any:
