@@ -13,10 +13,12 @@ import pytest
 from agent._cache import Cache
 from agent.cli import main
 from tests.agent.clirun import one_line_error, troupe
+from tests.models.hub import COMMIT, FakeHub, serve
 from tests.models.tiny_htdemucs import SEGMENT_S, SIX, build
 from tools import Audio, BadInput, Cancelled, ToolContext, get_spec
 from tools._devices import device
 from tools._media import load_audio
+from tools._models import installed
 from tools.music import music_separate
 
 pytestmark = pytest.mark.slow
@@ -140,6 +142,30 @@ def test_the_cache_key_names_the_backend_and_the_model_revision(
     after = cache.key(SPEC, auto), cache.key(SPEC, dsp)
     assert after[0] != before[0] and after[1] == before[1]  # dsp does not care
     assert cache.key(SPEC, {**auto, "backend": "htdemucs"}) != after[1]
+
+
+def test_pull_fetches_the_checkpoint_from_the_hub_mirror_under_its_path(
+    tiny: Path, mixture: Audio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "hybrid_transformer/955717e8-8726e21a.th"
+    files = {
+        name: (tiny / "955717e8-8726e21a.th").read_bytes(),
+        "mdx_final/e51eebcc-c1b80bdd.th": b"another model, not fetched",
+    }
+    hub = FakeHub(repos={"teamup-tech/Demucs-weights": files}, lfs=tuple(files))
+    server, url = serve(hub)
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    try:
+        assert main(["models", "pull", "htdemucs"]) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    found = installed("htdemucs")
+    assert found and (found.source, found.revision) == ("pulled", COMMIT)
+    assert (found.path / name).read_bytes() == files[name]
+    assert not (found.path / "mdx_final").exists()
+    meta = run(tmp_path, mixture, backend="htdemucs").vocals.meta
+    assert (meta["model"], meta["model_revision"]) == ("htdemucs", COMMIT)
 
 
 def test_htdemucs_without_a_model_is_one_line_naming_the_pull(mixture: Audio, tmp_path: Path) -> None:
