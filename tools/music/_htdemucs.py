@@ -84,8 +84,9 @@ def separate(model: Installed, channels: np.ndarray, sr: int, ctx: ToolContext) 
 
     (stems, net), dev, note = on_device(ctx.device, run)
     # In place, in float32: a long recording's stems are the largest arrays here.
-    residual = np.sum(list(stems.values()), axis=0, dtype=np.float32)
-    np.subtract(channels, residual, out=residual)
+    residual = np.array(channels, dtype=np.float32)
+    for stem in stems.values():
+        residual -= stem
     residual_db = 10 * math.log10(max(_energy(residual), 1e-20) / max(_energy(channels), 1e-20))
     stems["other"] += residual
     return Separation(
