@@ -96,7 +96,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("model", m["name"]),
         ("task", m["task"]),
         ("enables", f"{m['tool']}(backend={m['backend']!r})" if m["backend"] else "no tool uses it yet"),
-        ("repository", f"{m['repo_id']}@{m['revision']}"),
+        ("repository", f"{m['repo_id']}@{m['revision']}" if m["repo_id"] else f"none; {m['download_url']}"),
         ("size", m["size"]),
         ("licence", _licence(m)),
         ("files", ", ".join([*m["files"], " or ".join(m["weights"])])),

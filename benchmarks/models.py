@@ -1,18 +1,20 @@
 """Speed and memory of each installed neural backend, on the CPU and on CUDA when there is one.
 
 For every backend with an installed model (MusicGen for music_generate, Whisper for
-transcribe) and every device, the tool is called through its spec as a plan step would be:
+transcribe, HTDemucs for music_separate) and every device, the tool is called through its spec as a plan step would be:
 the first call loads the model (timed apart), the next ``--repeat`` calls are timed and their
 median is reported as seconds of compute per second of audio made or heard (real-time
 factor: below 1 is faster than real time). Memory: the process's peak resident set (it only
 grows, so read it in the order printed) and, on CUDA, torch's peak allocation for the step.
 
-``--tiny`` builds the tests' tiny random MusicGen and Whisper into a temporary
+``--tiny`` builds the tests' tiny random MusicGen, Whisper and HTDemucs into a temporary
 ``TROUPE_HOME`` and times them: the plumbing (loading, audio I/O, the utterance cutter,
-generation loops, word alignment), not the real models' speed. Real figures need real
-weights: ``troupe models pull whisper-small`` / ``musicgen-small`` first.
+generation loops, word alignment, overlap-added segments), not the real models' speed. Real
+figures need real weights: ``troupe models pull whisper-small`` / ``musicgen-small`` /
+``htdemucs`` first. ``--only`` times one backend.
 
     .venv/bin/python benchmarks/models.py --tiny
+    .venv/bin/python benchmarks/models.py --tiny --only htdemucs
     .venv/bin/python benchmarks/models.py --device cuda --repeat 3
 """
 
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank."
 MUSIC_S = 2.0
+MIX_S = 10.0
 
 
 def main() -> None:
@@ -44,14 +47,18 @@ def main() -> None:
         "--device", choices=["all", "cpu", "cuda"], default="all", help="default: cpu, and cuda if any"
     )
     p.add_argument("--repeat", type=int, default=3, help="timed calls per backend and device (default 3)")
+    p.add_argument("--only", choices=["musicgen", "whisper", "htdemucs"], help="time this backend alone")
     args = p.parse_args()
     if args.tiny:
         os.environ["TROUPE_HOME"] = tempfile.mkdtemp(prefix="troupe-bench-")
-        install_tiny_models(Path(os.environ["TROUPE_HOME"]))
+        install_tiny_models(Path(os.environ["TROUPE_HOME"]), args.only)
     devices = pick_devices(args.device)
-    speech = make_speech(Path(tempfile.mkdtemp(prefix="troupe-bench-speech-")))
+    inputs = Path(tempfile.mkdtemp(prefix="troupe-bench-inputs-"))
+    speech = make_speech(inputs) if args.only in (None, "whisper") else None
     rows = []
-    for backend, call in backends(speech).items():
+    for backend, call in backends(speech, make_mix(inputs)).items():
+        if args.only and not backend.startswith(args.only + " "):
+            continue
         if call is None:
             print(f"{backend}: no model installed (troupe models pull …); skipped")
             continue
@@ -60,12 +67,18 @@ def main() -> None:
     print_table(rows, tiny=args.tiny)
 
 
-def install_tiny_models(home: Path) -> None:
+def install_tiny_models(home: Path, only: str | None = None) -> None:
     from agent.cli import main as troupe
-    from tests.models import tiny_musicgen, tiny_whisper
+    from tests.models import tiny_htdemucs, tiny_musicgen, tiny_whisper
 
     build_dir = home / "build"
-    for name, build in (("musicgen-small", tiny_musicgen.build), ("whisper-small", tiny_whisper.build)):
+    tiny = (
+        ("musicgen-small", tiny_musicgen.build), ("whisper-small", tiny_whisper.build),
+        ("htdemucs", tiny_htdemucs.build),
+    )  # fmt: skip
+    for name, build in tiny:
+        if only and not name.startswith(only):
+            continue
         folder = build(build_dir / name)
         with contextlib.redirect_stdout(io.StringIO()):  # its confirmation line is not a figure
             status = troupe(["models", "import", name, str(folder)])
@@ -97,11 +110,29 @@ def make_speech(folder: Path):
     return Audio(path=folder / "speech.wav", duration_s=len(both) / sr)
 
 
-def backends(speech) -> dict[str, Callable[[str, Path], float] | None]:
+def make_mix(folder: Path):
+    """Ten seconds of stereo 'music': a bass line, a vibrato tone and clicks, panned apart."""
+    import numpy as np
+    import soundfile as sf
+
+    from tools import Audio
+
+    sr = 44100
+    t = np.arange(int(MIX_S * sr)) / sr
+    tone = 0.15 * np.sin(2 * np.pi * 440 * t + 3 * np.sin(2 * np.pi * 5 * t))
+    clicks = np.zeros_like(t)
+    clicks[:: sr // 4] = 0.3
+    bass = 0.2 * np.sin(2 * np.pi * 55 * t)
+    sf.write(folder / "mix.wav", np.stack([bass + tone + clicks, bass + 0.5 * tone + 0.5 * clicks], 1), sr)
+    return Audio(path=folder / "mix.wav", duration_s=MIX_S)
+
+
+def backends(speech, mix) -> dict[str, Callable[[str, Path], float] | None]:
     """Each backend's timed call (device, output folder → seconds of audio), None if not installed."""
     from tools import ToolContext, get_spec
-    from tools.music import _musicgen
+    from tools.music import _htdemucs, _musicgen
     from tools.music.generate import music_generate
+    from tools.music.separate import music_separate
     from tools.speech import _whisper
     from tools.speech.recognition import transcribe
 
@@ -115,9 +146,15 @@ def backends(speech) -> dict[str, Callable[[str, Path], float] | None]:
         get_spec(transcribe).invoke(args, ToolContext(output_dir=out, device=dev))
         return speech.duration_s
 
+    def htdemucs(dev: str, out: Path) -> float:
+        args = {"audio": mix, "backend": "htdemucs"}
+        get_spec(music_separate).invoke(args, ToolContext(output_dir=out, device=dev))
+        return MIX_S
+
     return {
         f"musicgen ({_name(_musicgen.best_model())})": musicgen if _musicgen.best_model() else None,
         f"whisper ({_name(_whisper.best_model())})": whisper if _whisper.best_model() else None,
+        f"htdemucs ({_name(_htdemucs.best_model())})": htdemucs if _htdemucs.best_model() else None,
     }
 
 

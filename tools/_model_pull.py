@@ -80,8 +80,13 @@ def remote_files(entry: ModelEntry, client: Any) -> tuple[str, list[RemoteFile]]
 
     Raises:
         PullError: the Hub cannot be reached, does not have the repository, or the
-            repository lacks a file the model needs.
+            repository lacks a file the model needs; the model is not on the Hub at all.
     """
+    if not entry.repo_id:
+        raise PullError(
+            f"{entry.name} is not on the Hugging Face Hub: download {entry.download_url} into a folder "
+            f"and run `troupe models import {entry.name} FOLDER`"
+        )
     url = f"{endpoint()}/api/models/{entry.repo_id}/revision/{entry.revision}"
     response = _request(client, "GET", url, params={"blobs": "true"})
     try:

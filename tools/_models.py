@@ -64,6 +64,8 @@ class ModelEntry:
         model_type: ``model_type`` its ``config.json`` must declare (None: not checked).
         optional: files ``pull`` and ``import`` also copy when the source has them (older
             tokenizer formats), not needed for the folder to count as installed.
+        download_url: where the weights are published when no Hub repository mirrors them
+            (``repo_id`` is then empty): ``pull`` says to fetch it by hand and ``import`` it.
     """
 
     name: str
@@ -80,6 +82,7 @@ class ModelEntry:
     rank: int = 0
     model_type: str | None = None
     optional: tuple[str, ...] = ()
+    download_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,9 +102,13 @@ _WHISPER_OPTIONAL = (
     "normalizer.json",
 )
 
+_DEMUCS = "https://dl.fbaipublicfiles.com/demucs/hybrid_transformer/"
+
 #: Every model ``troupe models`` knows, by name (the Hub's model cards give Whisper's weights as
-#: Apache-2.0). HTDemucs and Kokoro are not listed yet:
-#: HTDemucs' weights are not published on the Hugging Face Hub, and no backend loads either.
+#: Apache-2.0). Meta publishes HTDemucs' checkpoints at dl.fbaipublicfiles.com, under the MIT
+#: licence of the Demucs repository; ``teamup-tech/Demucs-weights`` mirrors ``htdemucs``'s on the
+#: Hub under its original path (the second half of the file name starts its SHA-256). No Hub
+#: repository mirrors ``htdemucs_6s``, so it is imported from Meta's file. Kokoro is not listed yet.
 CATALOG: dict[str, ModelEntry] = {
     e.name: e
     for e in (
@@ -125,6 +132,18 @@ CATALOG: dict[str, ModelEntry] = {
                 model_type="whisper", optional=_WHISPER_OPTIONAL,
             )
             for size, download, rank in (("tiny", "≈150 MB", 1), ("base", "≈290 MB", 2), ("small", "≈1 GB", 3))
+        ),
+        ModelEntry(
+            name="htdemucs", task="music into vocals, drums, bass and other", tool="music_separate",
+            backend="htdemucs", repo_id="teamup-tech/Demucs-weights", revision="main", files=(),
+            weights=("hybrid_transformer/955717e8-8726e21a.th", "955717e8-8726e21a.th"), size="≈84 MB",
+            licence="MIT", rank=1,
+        ),
+        ModelEntry(
+            name="htdemucs_6s", task="music into vocals, drums, bass, guitar, piano and other",
+            tool="music_separate", backend="htdemucs", repo_id="", revision="", files=(),
+            weights=("5c90dfd2-34c22ccb.th",), size="≈55 MB", licence="MIT", rank=2,
+            download_url=_DEMUCS + "5c90dfd2-34c22ccb.th",
         ),
     )
 }  # fmt: skip
@@ -242,6 +261,8 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 def _hf_snapshot(entry: ModelEntry) -> Path | None:
     """The cached snapshot of ``entry.revision`` (a branch resolved through ``refs/``), if complete."""
+    if not entry.repo_id:
+        return None
     repo = hf_cache_dir() / f"models--{entry.repo_id.replace('/', '--')}"
     ref = repo / "refs" / entry.revision
     try:

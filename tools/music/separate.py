@@ -6,8 +6,11 @@ most similar frames, and what does not repeat is the voice — and median-filter
 (Fitzgerald 2010) for harmonic/percussive. Masks are computed on the mono mix and applied
 to every channel, so stereo stays stereo and each pair of stems sums back to the input.
 
-A heavier backend (a neural separator with user-supplied weights) plugs in through
-``BACKENDS``: a function from (channels × samples, rate) to named stems.
+The ``htdemucs`` backend (:mod:`._htdemucs`) runs Meta's Hybrid Transformer Demucs from a
+checkpoint installed with ``troupe models pull htdemucs``: vocals, drums, bass and other (and
+guitar and piano with ``htdemucs_6s``). Its pairs are derived so the same four fields mean the
+same to a plan: accompaniment is the mix without the vocals, percussive the drums, harmonic the
+mix without the drums.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel
 
-from tools import Audio, ToolContext, tool
+from tools import Audio, BadInput, ToolContext, tool
 from tools._limits import Limits
 from tools._media import audio_info, write_wav
+from tools._models import Installed
 
+from . import _htdemucs
 from ._signal import load_music
 
-__all__ = ["BACKENDS", "Stems", "music_separate", "separate_dsp"]
+__all__ = ["BACKENDS", "Backend", "Stems", "music_separate", "separate_dsp"]
 
 _SR = 44100
 _N_FFT = 2048
@@ -34,15 +39,33 @@ _MAX_S = 20 * 60
 
 
 class Stems(BaseModel):
-    """Four stems of one recording; each pair (vocals + accompaniment, harmonic + percussive) sums to it."""
+    """Stems of one recording; each pair (vocals + accompaniment, harmonic + percussive) sums to it.
+
+    ``drums``, ``bass`` and ``other`` come from the htdemucs backend (their sum with ``vocals``
+    is the recording), ``guitar`` and ``piano`` from its 6-stem model too.
+    """
 
     vocals: Audio
     accompaniment: Audio
     harmonic: Audio
     percussive: Audio
+    drums: Audio | None = None
+    bass: Audio | None = None
+    other: Audio | None = None
+    guitar: Audio | None = None
+    piano: Audio | None = None
 
 
 Separator = Callable[[np.ndarray, int, ToolContext], dict[str, np.ndarray]]
+Backend = Literal["auto", "dsp", "htdemucs"]
+
+
+def _models_behind(args: dict) -> dict[str, str | None]:
+    """For the cache key: the HTDemucs model (and its revision) the call's backend could load."""
+    if args.get("backend", "auto") == "dsp":
+        return {}
+    model = _htdemucs.best_model()
+    return {"htdemucs": f"{model.entry.name}@{model.revision}" if model else None}
 
 
 @tool(
@@ -58,10 +81,11 @@ Separator = Callable[[np.ndarray, int, ToolContext], dict[str, np.ndarray]]
     ),
     timeout_s=60,
     timeout_per_input_s=3.0,
+    cache_extra=_models_behind,
 )
 def music_separate(
     audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],
-    backend: Literal["dsp"] = "dsp",
+    backend: Backend = "auto",
     *,
     ctx: ToolContext,
 ) -> Stems:
@@ -69,22 +93,85 @@ def music_separate(
 
     Args:
         audio: the mixed recording (wav, mp3, flac, ogg…).
-        backend: "dsp": REPET-SIM vocals and median-filter HPSS, no model, runs anywhere.
+        backend: 'dsp' (REPET-SIM vocals and median-filter HPSS, no model, runs anywhere),
+            'htdemucs' (Meta's Hybrid Transformer Demucs: also drums, bass and other, and
+            guitar and piano with htdemucs_6s; needs `troupe models pull htdemucs`) or 'auto':
+            htdemucs when a model is installed, else dsp.
 
     Returns:
         Stems with ``vocals``, ``accompaniment``, ``harmonic`` and ``percussive`` WAV files at
-        44.1 kHz, with the input's channel count.
+        44.1 kHz, with the input's channel count (and ``drums``, ``bass``, ``other`` with
+        htdemucs); each one's meta says which ``backend`` and ``model`` made it.
     """
+    model, note = _choose(backend)
     ctx.report(0.0, "decoding")
     y = load_music(audio, sr=_SR, mono=False, max_s=_MAX_S)  # (n, 2)
     channels = y.T if not np.allclose(y[:, 0], y[:, 1]) else y[:, :1].T
-    stems = BACKENDS[backend](channels, _SR, ctx)
+    if model is not None:
+        stems, meta = _separate_htdemucs(model, channels, ctx)
+    else:
+        stems = BACKENDS["dsp"](channels, _SR, ctx)
+        meta = {"backend": "dsp", "model": None, **({"backend_note": note} if note else {})}
     ctx.report(0.95, "writing stems")
     written = {
-        name: audio_info(write_wav(ctx.output_path(f"{name}.wav"), signal.T, _SR), stem=name, backend=backend)
+        name: audio_info(write_wav(ctx.output_path(f"{name}.wav"), signal.T, _SR), stem=name, **meta)
         for name, signal in stems.items()
     }
     return Stems(**written)
+
+
+def _choose(backend: str) -> tuple[Installed | None, str | None]:
+    """The HTDemucs model to run (None: dsp) and, when ``auto`` fell back, why.
+
+    Raises:
+        BadInput: backend='htdemucs' without the libraries or an installed model.
+    """
+    if backend == "dsp":
+        return None, None
+    model = _htdemucs.best_model()
+    if backend == "htdemucs":
+        if not _htdemucs.available():
+            raise BadInput(
+                "backend='htdemucs' needs torch and demucs-infer: pip install -c constraints.txt "
+                "'troupe[htdemucs]' (or use backend='dsp')"
+            )
+        if model is None:
+            raise BadInput(
+                "backend='htdemucs' needs an HTDemucs model: run `troupe models pull htdemucs` "
+                "(or `troupe models import htdemucs FOLDER`), or use backend='dsp'"
+            )
+        return model, None
+    if model is None:
+        return None, "no HTDemucs model is installed (`troupe models pull htdemucs`); separated with dsp"
+    if not _htdemucs.available():
+        return None, "htdemucs needs demucs-infer (pip install 'troupe[htdemucs]'); separated with dsp"
+    return model, None
+
+
+def _separate_htdemucs(
+    model: Installed, channels: np.ndarray, ctx: ToolContext
+) -> tuple[dict[str, np.ndarray], dict]:
+    """The htdemucs path: the model's stems, and the four pairs derived from them."""
+    done = _htdemucs.separate(model, channels, _SR, ctx)
+    mix, stems = channels.astype(np.float32), done.stems
+    meta = {
+        "backend": _htdemucs.BACKEND, "model": model.entry.name, "model_revision": model.revision,
+        "licence": model.entry.licence, "device": done.device, "sources": done.sources,
+        "segment_s": round(done.segment_s, 3), "overlap": _htdemucs.OVERLAP,
+        # What the model's stems missed, relative to the mix; added to `other` so they sum back.
+        "residual_db": done.residual_db, "residual_in": "other",
+        **({"device_note": done.device_note} if done.device_note else {}),
+    }  # fmt: skip
+    derived = {
+        "accompaniment": mix - stems["vocals"],
+        "harmonic": mix - stems["drums"],
+        "percussive": stems["drums"],
+    }
+    every = {"vocals": stems["vocals"], **derived, **{k: v for k, v in stems.items() if k != "vocals"}}
+    # A stem may pass full scale (a loud mix, stems in opposite phase); its 16-bit file clips it.
+    if clipped := [name for name, signal in every.items() if float(np.max(np.abs(signal))) > 1.0]:
+        meta["clipped"] = clipped
+    return every, meta
 
 
 def separate_dsp(channels: np.ndarray, sr: int, ctx: ToolContext | None = None) -> dict[str, np.ndarray]:
