@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,9 @@ INSTRUMENTS = (
 )  # fmt: skip
 _ADJECTIVE_SIMILARITY = 0.45  # MiniLM word similarity that counts as naming a choice ("gloomy" ~ "dark")
 _MARGIN = 0.1
+#: Options that choose how a tool works, not what it makes: set only when the request names one.
+_SELECTORS = frozenset("backend engine model device implementation".split())
+_PICKING = frozenset("with using use via through on by".split())
 _SKIP = frozenset(
     "a an the this that these those my your it its of in on to for with and or me i please make create "
     "generate give turn say play song track music piece audio voice sound recording file picture".split()
@@ -86,6 +90,8 @@ def _value(param: Param, text: str, said: list[str], similar: Any) -> Any:
     ann = strip_optional(param.annotation)
     name = param.name.lower()
     doc = param.description.lower()
+    if param.choices and name in _SELECTORS:
+        return _selected(param.choices, said)
     if param.choices:
         return _choice(param.choices, said, similar)
     if ann is bool:
@@ -143,6 +149,16 @@ def _choice(choices: tuple[Any, ...], said: list[str], similar: Any) -> Any:
     # a word must be near one choice and clearly nearer it than the others ("gloomy": dark, not calm)
     close = sims[i, j] > _ADJECTIVE_SIMILARITY and sims[i, j] - runner_up >= _MARGIN
     return list(strings.values())[j] if close else None
+
+
+def _selected(choices: tuple[Any, ...], said: list[str]) -> Any:
+    """A choice of implementation ("with MusicGen", "using whisper"): only named outright,
+    after a word that picks a means; "compose something dark" picks no backend."""
+    strings = {str(c).lower(): c for c in choices}
+    for before, word in pairwise(said):
+        if word in strings and before in _PICKING:
+            return strings[word]
+    return None
 
 
 def _switch(name: str, said: list[str]) -> bool | None:

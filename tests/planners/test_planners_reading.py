@@ -103,6 +103,7 @@ def _music(
     instrument: str | None = None,
     loop: bool = False,
     voice: str = "joe",
+    backend: Literal["auto", "compose", "neural"] = "auto",
     *,
     ctx: ToolContext,
 ) -> Video:
@@ -117,6 +118,7 @@ def _music(
         instrument: a General MIDI instrument.
         loop: make it loop.
         voice: 'joe' or 'espeak'.
+        backend: how it is made.
     """
     raise NotImplementedError
 
@@ -138,6 +140,16 @@ def test_literals_by_name_type_and_documentation():
         "voice": "espeak",
     }
     assert _fill("calmly, without loop") == {"mood": "calm", "loop": False}
+
+
+def test_a_backend_is_chosen_only_when_the_request_picks_it_by_name():
+    near = np.array([[0.9, 0.2, 0.2]])  # every word close to the first choice
+    assert (
+        _fill("compose something dark", lambda rows, cols: np.repeat(near, len(rows), 0)).get("backend")
+        is None
+    )
+    assert _fill("a jingle with neural please")["backend"] == "neural"
+    assert _fill("make it using compose")["backend"] == "compose"
     assert _fill("something nice") == {}  # nothing said, nothing set
 
 
