@@ -149,7 +149,9 @@ class ImpliedSteps:
     def _named_output(self, param: Param, step: DraftStep, depth: int) -> Source | None:
         """The output of another tool that the clause names and that fits ``param`` ("the
         vocal melody as MIDI": the vocals of a separation), inserted as a step; None when the
-        clause names no such field or a step of that tool is there already."""
+        clause names no such field or a step of that tool is there already. An output the tool
+        gives only sometimes (``Audio | None``: a stem only some models split out) is no reason
+        to insert it: "my guitar riff" names no guitar stem to separate."""
         if depth >= 2:
             return None
         said = self._content_words(step.scope)
@@ -159,7 +161,12 @@ class ImpliedSteps:
             if card is step.card or len(card.outputs) < 2 or any(s.card is card for s in self.steps):
                 continue
             for output in card.outputs:
-                if output.field is None or output.kind is None or not accepts(param.annotation, output.kind):
+                if (
+                    output.field is None
+                    or output.kind is None
+                    or output.annotation is not strip_optional(output.annotation)
+                    or not accepts(param.annotation, output.kind)
+                ):
                     continue
                 if not self._says(said, output.field, _NAMED_FIELD):
                     continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from agent import UserFiles, validate_plan
 from agent.planners._corpora import make_tool
@@ -312,3 +313,28 @@ def test_an_instrument_the_request_names_is_played_by_the_tool_that_takes_it(pla
     plan = _plan(planner, registry, "wanna hear my hummed tune on a cello", [recording])
     assert _tools(plan) == ["notes_from_audio", "render_midi"]
     assert plan.steps[1].args == {"midi": "$notes_from_audio", "instrument": "cello"}
+
+
+class _Parts(BaseModel):
+    vocals: Audio
+    band: Audio
+    guitar: Audio | None = None  # only some models split it out
+
+
+@tool
+def split_song(audio: Audio) -> _Parts:
+    """Split a song into its vocals and the band (and the guitar, with a big model).
+
+    Args:
+        audio: the mixed song.
+    """
+    raise NotImplementedError
+
+
+def test_a_stem_given_only_sometimes_is_not_split_out_because_its_name_is_said(planner, recording):
+    """ "my guitar riff" is the recording itself: a separation that may not even give a
+    guitar stem is not inserted for the word."""
+    registry = Registry([notes_from_audio, render_midi, split_song])
+    plan = _plan(planner, registry, "i want my guitar riff played by a flute instead", [recording])
+    assert _tools(plan) == ["notes_from_audio", "render_midi"]
+    assert plan.steps[0].args == {"audio": "@interview.wav"}
