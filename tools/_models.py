@@ -99,9 +99,22 @@ _WHISPER_OPTIONAL = (
     "normalizer.json",
 )
 
+# Kokoro-82M as onnx-community exported it (Apache-2.0, like hexgrad/Kokoro-82M): ``config.json``
+# only names the model type; the phoneme vocabulary is ``tokenizer.json``'s; each voice is a raw
+# float32 style table ``voices/<name>.bin`` (510 × 1 × 256). af_heart is the default voice; the
+# other American (a*) and British (b*) English voices come along when the source has them.
+_KOKORO_VOICES = tuple(
+    f"voices/{v}.bin"
+    for v in (
+        "af_alloy", "af_aoede", "af_bella", "af_jessica", "af_kore", "af_nicole", "af_nova", "af_river",
+        "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam", "am_michael",
+        "am_onyx", "am_puck", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel", "bm_fable",
+        "bm_george", "bm_lewis",
+    )
+)  # fmt: skip
+
 #: Every model ``troupe models`` knows, by name (the Hub's model cards give Whisper's weights as
-#: Apache-2.0). HTDemucs and Kokoro are not listed yet:
-#: HTDemucs' weights are not published on the Hugging Face Hub, and no backend loads either.
+#: Apache-2.0). HTDemucs is not listed yet: its weights are not published on the Hugging Face Hub.
 CATALOG: dict[str, ModelEntry] = {
     e.name: e
     for e in (
@@ -125,6 +138,13 @@ CATALOG: dict[str, ModelEntry] = {
                 model_type="whisper", optional=_WHISPER_OPTIONAL,
             )
             for size, download, rank in (("tiny", "≈150 MB", 1), ("base", "≈290 MB", 2), ("small", "≈1 GB", 3))
+        ),
+        ModelEntry(
+            name="kokoro-82m", task="English speech, 27 voices, with phoneme timings", tool="text_to_speech",
+            backend="kokoro", repo_id="onnx-community/Kokoro-82M-v1.0-ONNX", revision="main",
+            files=("config.json", "tokenizer.json", "voices/af_heart.bin"),
+            weights=("onnx/model.onnx", "onnx/model_quantized.onnx"), size="≈340 MB", licence="Apache-2.0",
+            rank=1, model_type="style_text_to_speech_2", optional=_KOKORO_VOICES,
         ),
     )
 }  # fmt: skip

@@ -107,7 +107,7 @@ def espeak_phonemes(text: str, voice: str = "en-us") -> str:
     """The IPA phonemes espeak-ng reads ``text`` as, words separated by spaces.
 
     Raises:
-        ToolError: libespeak-ng is not installed.
+        ToolError: libespeak-ng is not installed, or has no voice called ``voice``.
     """
     pieces = []
     with _LOCK:
@@ -115,7 +115,8 @@ def espeak_phonemes(text: str, voice: str = "en-us") -> str:
         if loaded is None:
             raise ToolError("phonemising needs libespeak-ng — install it with `apt install espeak-ng`")
         lib, _ = loaded
-        lib.espeak_SetVoiceByName(voice.encode())
+        if lib.espeak_SetVoiceByName(voice.encode()) != 0:  # with no voice, TextToPhonemes crashes
+            raise ToolError(f"espeak-ng has no voice {voice!r}")
         buffer = ctypes.create_string_buffer(text.encode("utf-8"))
         pointer = ctypes.c_char_p(ctypes.addressof(buffer))
         while pointer.value:  # one clause per call; espeak moves the pointer on, to NULL at the end
