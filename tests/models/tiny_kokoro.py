@@ -20,13 +20,17 @@ import numpy as np
 SAMPLES_PER_FRAME = 600
 VOICES = ("af_heart", "am_michael", "bf_emma", "jf_alpha")
 # Kokoro v1.0's vocabulary (hexgrad/Kokoro-82M config.json), "$" the pad.
-_VOCAB = (
-    ';:,.!?—…"()“” \u0303ʣʥʦʨᵝ\uab67AIOQSTWYᵊabcdefhijklmnopqrstuvwxyzɑɐɒæβɔɕçɖðʤəɚɛɜɟɡɥɨɪʝɯɰŋɳɲɴøɸθœɹɾɻʁɽʂʃʈʧʊʋʌɣɤχʎʒʔˈˌːʰʲ↓→↗↘ᵻ'
-)
+_VOCAB = ';:,.!?—…"()“” \u0303ʣʥʦʨᵝ\uab67AIOQSTWYᵊabcdefhijklmnopqrstuvwxyzɑɐɒæβɔɕçɖðʤəɚɛɜɟɡɥɨɪʝɯɰŋɳɲɴøɸθœɹɾɻʁɽʂʃʈʧʊʋʌɣɤχʎʒʔˈˌːʰʲ↓→↗↘ᵻ'
 
 
 def vocab() -> dict[str, int]:
     return {"$": 0, **{ch: i + 1 for i, ch in enumerate(_VOCAB)}}
+
+
+def frames_table(seed: int = 0) -> np.ndarray:
+    """Frames per token id at speed 1, before rounding (the graph's random "duration predictor")."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(1.0, 5.0, size=(max(vocab().values()) + 1,)).astype(np.float32)
 
 
 def build(folder: Path, *, durations: bool = True, seed: int = 0) -> Path:
@@ -34,9 +38,8 @@ def build(folder: Path, *, durations: bool = True, seed: int = 0) -> Path:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    rng = np.random.default_rng(seed)
-    n_vocab = max(vocab().values()) + 1
-    table = rng.uniform(1.0, 5.0, size=(n_vocab,)).astype(np.float32)  # frames per token at speed 1
+    table = frames_table(seed)
+    rng = np.random.default_rng(seed + 1)
     inits = [
         numpy_helper.from_array(table, "frames_table"),
         numpy_helper.from_array(np.array(1.0, np.float32), "one"),
@@ -92,7 +95,9 @@ def build(folder: Path, *, durations: bool = True, seed: int = 0) -> Path:
     onnx.checker.check_model(model)
     (folder / "onnx").mkdir(parents=True, exist_ok=True)
     onnx.save(model, folder / "onnx" / "model.onnx")
-    (folder / "config.json").write_text(json.dumps({"model_type": "style_text_to_speech_2"}), encoding="utf-8")
+    (folder / "config.json").write_text(
+        json.dumps({"model_type": "style_text_to_speech_2"}), encoding="utf-8"
+    )
     tokenizer = {"version": "1.0", "model": {"type": "WordLevel", "vocab": vocab(), "unk_token": "$"}}
     (folder / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False), encoding="utf-8")
     (folder / "voices").mkdir(exist_ok=True)

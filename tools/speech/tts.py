@@ -93,7 +93,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
 )
 def text_to_speech(
     text: Annotated[str, Field(max_length=MAX_CHARS)],
-    voice: Annotated[str, Field(max_length=40)] | None = None,
+    voice: str | None = None,
     style: Style = "neutral",
     speed: Annotated[float, Field(ge=0.25, le=4.0)] = 1.0,
     backend: Backend = "auto",
