@@ -1,16 +1,16 @@
 """Speed and memory of each installed neural backend, on the CPU and on CUDA when there is one.
 
 For every backend with an installed model (MusicGen for music_generate, Whisper for
-transcribe) and every device, the tool is called through its spec as a plan step would be:
+transcribe, Kokoro for text_to_speech) and every device, the tool is called through its spec as a plan step would be:
 the first call loads the model (timed apart), the next ``--repeat`` calls are timed and their
 median is reported as seconds of compute per second of audio made or heard (real-time
 factor: below 1 is faster than real time). Memory: the process's peak resident set (it only
 grows, so read it in the order printed) and, on CUDA, torch's peak allocation for the step.
 
-``--tiny`` builds the tests' tiny random MusicGen and Whisper into a temporary
+``--tiny`` builds the tests' tiny random MusicGen, Whisper and Kokoro into a temporary
 ``TROUPE_HOME`` and times them: the plumbing (loading, audio I/O, the utterance cutter,
-generation loops, word alignment), not the real models' speed. Real figures need real
-weights: ``troupe models pull whisper-small`` / ``musicgen-small`` first.
+generation loops, word alignment, phonemising), not the real models' speed. Real figures need
+real weights: ``troupe models pull whisper-small`` / ``musicgen-small`` / ``kokoro-82m`` first.
 
     .venv/bin/python benchmarks/models.py --tiny
     .venv/bin/python benchmarks/models.py --device cuda --repeat 3
@@ -62,10 +62,14 @@ def main() -> None:
 
 def install_tiny_models(home: Path) -> None:
     from agent.cli import main as troupe
-    from tests.models import tiny_musicgen, tiny_whisper
+    from tests.models import tiny_kokoro, tiny_musicgen, tiny_whisper
 
     build_dir = home / "build"
-    for name, build in (("musicgen-small", tiny_musicgen.build), ("whisper-small", tiny_whisper.build)):
+    for name, build in (
+        ("musicgen-small", tiny_musicgen.build),
+        ("whisper-small", tiny_whisper.build),
+        ("kokoro-82m", tiny_kokoro.build),
+    ):
         folder = build(build_dir / name)
         with contextlib.redirect_stdout(io.StringIO()):  # its confirmation line is not a figure
             status = troupe(["models", "import", name, str(folder)])
@@ -102,8 +106,9 @@ def backends(speech) -> dict[str, Callable[[str, Path], float] | None]:
     from tools import ToolContext, get_spec
     from tools.music import _musicgen
     from tools.music.generate import music_generate
-    from tools.speech import _whisper
+    from tools.speech import _kokoro, _whisper
     from tools.speech.recognition import transcribe
+    from tools.speech.tts import text_to_speech
 
     def musicgen(dev: str, out: Path) -> float:
         args = {"description": "soft piano", "duration": MUSIC_S, "backend": "musicgen"}
@@ -115,9 +120,14 @@ def backends(speech) -> dict[str, Callable[[str, Path], float] | None]:
         get_spec(transcribe).invoke(args, ToolContext(output_dir=out, device=dev))
         return speech.duration_s
 
+    def kokoro(dev: str, out: Path) -> float:
+        args = {"text": f"{SENTENCE} {SENTENCE}", "backend": "kokoro"}
+        return get_spec(text_to_speech).invoke(args, ToolContext(output_dir=out, device=dev)).duration_s
+
     return {
         f"musicgen ({_name(_musicgen.best_model())})": musicgen if _musicgen.best_model() else None,
         f"whisper ({_name(_whisper.best_model())})": whisper if _whisper.best_model() else None,
+        f"kokoro ({_name(_kokoro.model())})": kokoro if _kokoro.model() else None,
     }
 
 
