@@ -10,8 +10,8 @@ Kokoro writes as one character (``eɪ`` → ``A``, ``dʒ`` → ``ʤ``…) joined
 fallback joins them.
 
 Timings: exports that also output the predicted duration of every input token (``durations``,
-``duration`` or ``pred_dur``: kokoro-onnx's 2026 exports, the "timestamped" ones) give phoneme
-times straight from the model. Others (onnx-community's) are force-aligned: the words of the
+``duration`` or ``pred_dur``; hexgrad's ``KModelForONNX`` export, used by kokoro-onnx's
+``model-files-v1.1`` release, calls it ``duration``) give phoneme times straight from the model. Others (onnx-community's) are force-aligned: the words of the
 sentence are aligned with the audio (:func:`tools.speech.align`) and each word's phonemes share its
 time, vowels counting double.
 """
