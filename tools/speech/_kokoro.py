@@ -23,7 +23,7 @@ import json
 import re
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from ._espeak import espeak_phonemes
 
 __all__ = [
     "BACKEND", "DEFAULT_VOICE", "MODEL", "SAMPLE_RATE", "KokoroResult", "available", "check_voice",
-    "is_kokoro_name", "model", "prepare", "synthesize", "voices",
+    "is_kokoro_name", "model", "phoneme_groups", "prepare", "synthesize", "voices",
 ]  # fmt: skip
 
 BACKEND = "kokoro"
@@ -62,15 +62,18 @@ class KokoroResult:
 
     Attributes:
         audio: float32 mono samples at :data:`SAMPLE_RATE`.
-        words: ``(word, start_s, end_s)`` per word of the sentence.
         phonemes: ``(ipa, start_s, end_s)`` per phoneme, stress and length marks merged.
         timings: "model durations" or "forced alignment".
+        words: ``(word, start_s, end_s)`` per word of the sentence (forced alignment), or None.
+        word_spans: ``(start_s, end_s)`` of each space-separated phoneme group (model
+            durations), for matching with the text's words; empty with forced alignment.
     """
 
     audio: np.ndarray
-    words: list[tuple[str, float, float]]
     phonemes: list[tuple[str, float, float]]
     timings: str
+    words: list[tuple[str, float, float]] | None = None
+    word_spans: list[tuple[float, float]] = field(default_factory=list)
 
 
 def available() -> bool:
@@ -131,7 +134,7 @@ def synthesize(
     """
     loaded = _load(found, requested_device)
     pack = _style_table(found, voice)
-    language = "en" if voice.startswith("b") else "en-us"  # espeak's "en" is British English
+    language = _language(voice)
     symbols = _symbols(_phonemize(sentence, language), loaded.vocab)
     pieces: list[np.ndarray] = []
     timed: list[tuple[str, float]] = []  # (label, n_samples) per symbol, pads as "^"
@@ -146,12 +149,25 @@ def synthesize(
         labels = ["^", *(label for _, label in run), "^"]
         timed += [(label, float(d) * per_unit) for label, d in zip(labels, durations, strict=True)]
     audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    if audio.size == 0:  # nothing Kokoro can say ("…" alone): no sound, no timings
+        return KokoroResult(
+            audio, [], "model durations" if loaded.has_durations else "forced alignment", words=[]
+        )
     if loaded.has_durations:
         phonemes, spans = _group(timed)
-        words = _words_on_spans(sentence, spans, language)
-        return KokoroResult(audio, words, phonemes, "model durations")
+        return KokoroResult(audio, phonemes, "model durations", word_spans=spans)
     words, phonemes = _aligned(audio, sentence, language)
-    return KokoroResult(audio, words, phonemes, "forced alignment")
+    return KokoroResult(audio, phonemes, "forced alignment", words=words)
+
+
+def phoneme_groups(word: str, voice: str) -> int:
+    """How many space-separated phoneme groups espeak makes of one word ("25" gives 2)."""
+    return len(espeak_phonemes(word, _language(voice)).split())
+
+
+def _language(voice: str) -> str:
+    """espeak's language for a voice: British for ``b*`` voices (espeak's "en"), else American."""
+    return "en" if voice.startswith("b") else "en-us"
 
 
 # -- the graph ---------------------------------------------------------------------------------
@@ -339,15 +355,6 @@ def _group(
     if word:
         spans.append((word[0][1], word[-1][2]))
     return [(p[0], p[1], p[2]) for p in phonemes], spans
-
-
-def _words_on_spans(
-    sentence: str, spans: list[tuple[float, float]], language: str
-) -> list[tuple[str, float, float]]:
-    from ._text import tokens
-    from .tts import _match_words
-
-    return _match_words(tokens(sentence), spans, lambda w: len(espeak_phonemes(w, language).split()))
 
 
 def _aligned(

@@ -2,40 +2,33 @@
 
 Kokoro-82M (:mod:`._kokoro`) is a neural backend whose model the user installs with ``troupe
 models pull kokoro-82m``; it runs when asked for (``backend="kokoro"``, or a Kokoro voice such as
-``af_heart``). Text is spoken sentence by sentence and each sentence is appended to the WAV file as soon
-as it exists, so memory stays bounded and progress is reported as it goes. The output
-carries word and phoneme timings (``meta["words"]``, ``meta["phonemes"]``) for lip sync.
+``af_heart``; :mod:`._voices` chooses). Text is spoken sentence by sentence and each sentence is
+appended to the WAV file as soon as it exists, so memory stays bounded and progress is reported as
+it goes. The output carries word and phoneme timings (``meta["words"]``, ``meta["phonemes"]``)
+for lip sync.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field
 
 from .. import Audio, ToolContext, tool
 from .._media import audio_info
-from .._models import Installed
-from ..errors import BadInput
 from . import _kokoro
 from ._text import MAX_CHARS, Token, check_text, split_sentences, tokens
+from ._voices import VOICES, Backend, Choice, choose, models_behind
 from .styles import Prosody, Style, prosody_for
 
 __all__ = ["VOICES", "Backend", "text_to_speech"]
 
-#: Voices text_to_speech has without a model to install, with what each is.
-VOICES: dict[str, str] = {
-    "joe": "Piper en_US-joe-medium: neural, US English male (default)",
-    "espeak": "espeak-ng en-us: formant synthesis, robotic but instant (fallback)",
-}
-Backend = Literal["auto", "piper", "kokoro"]
 _PIPER_SR = 22050
 
 #: A first sentence longer than this is spoken in two pieces, for a quicker first audio.
@@ -55,25 +48,6 @@ class _Spoken:
     phonemes: list[tuple[str, float, float]]
 
 
-@dataclass(frozen=True)
-class _Choice:
-    """What speaks: the engine ("piper", "espeak-ng" or "kokoro"), its voice, the Kokoro model
-    (None for the others) and, when ``auto`` could not give what was asked, why."""
-
-    engine: str
-    voice: str
-    model: Installed | None = None
-    note: str | None = None
-
-
-def _models_behind(args: dict) -> dict[str, str | None]:
-    """For the cache key: the Kokoro model (and its revision) the call could use."""
-    if args.get("backend", "auto") == "piper" or args.get("voice") in VOICES:
-        return {}
-    found = _kokoro.model()
-    return {"kokoro": f"{found.entry.name}@{found.revision}" if found else None}
-
-
 @tool(
     tags=("speech", "tts", "voice"),
     examples=(
@@ -89,7 +63,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     ),
     timeout_s=60,
     timeout_per_input_s=1.0,
-    cache_extra=_models_behind,
+    cache_extra=models_behind,
 )
 def text_to_speech(
     text: Annotated[str, Field(max_length=MAX_CHARS)],
@@ -124,7 +98,7 @@ def text_to_speech(
             without the model.
     """
     text = check_text(text)
-    choice = _choose(backend, voice)
+    choice = choose(backend, voice)
     prosody = prosody_for(style)
     sr = _kokoro.SAMPLE_RATE if choice.engine == "kokoro" else _PIPER_SR
     timings: set[str] = set()
@@ -178,62 +152,6 @@ def text_to_speech(
         prosody=prosody.as_dict(),
         **extra,
     )
-
-
-def _choose(backend: str, voice: str | None) -> _Choice:
-    """Which engine and voice speak.
-
-    ``auto`` keeps Piper's joe, as before Kokoro existed, unless a Kokoro voice is asked for: a
-    voice is part of what a user hears, so installing a model never changes it unasked.
-
-    Raises:
-        BadInput: an unknown voice; a Piper voice with backend='kokoro' or a Kokoro voice with
-            backend='piper'; backend='kokoro' without onnxruntime or the model.
-    """
-    if voice in VOICES:
-        if backend == "kokoro":
-            raise BadInput(
-                f"voice {voice!r} is not a Kokoro voice; give one such as {_kokoro.DEFAULT_VOICE!r}, "
-                "or leave voice out for Kokoro's default (or use backend='piper')"
-            )
-        return _piper_choice(voice)
-    kokoro_voice = voice is not None and _kokoro.is_kokoro_name(voice)
-    if voice is not None and not kokoro_voice:
-        choices = "; ".join(f"{name!r} ({desc})" for name, desc in VOICES.items())
-        raise BadInput(
-            f"unknown voice {voice!r} — available voices: {choices}; or, with `troupe models pull "
-            f"kokoro-82m`, a Kokoro voice such as {_kokoro.DEFAULT_VOICE!r}"
-        )
-    if backend == "piper" or (backend == "auto" and not kokoro_voice):
-        if kokoro_voice:
-            raise BadInput(
-                f"voice {voice!r} is a Kokoro voice; use backend='kokoro' or 'auto', or voice='joe'"
-            )
-        return _piper_choice("joe")
-    found = _kokoro.model()
-    if backend == "kokoro":
-        if not _kokoro.available():
-            raise BadInput(
-                "backend='kokoro' needs onnxruntime: pip install 'troupe[speech]' (or use backend='piper')"
-            )
-        if found is None:
-            raise BadInput(
-                f"backend='kokoro' needs the Kokoro model: run `troupe models pull {_kokoro.MODEL}` "
-                f"(or `troupe models import {_kokoro.MODEL} FOLDER`), or use backend='piper'"
-            )
-    elif found is None or not _kokoro.available():  # auto, a Kokoro voice, nothing installed
-        fallback = _piper_choice("joe")
-        note = (
-            f"Kokoro voice {voice!r} needs `troupe models pull {_kokoro.MODEL}`; "
-            f"spoke with {fallback.engine}'s {fallback.voice!r} instead"
-        )
-        return _Choice(fallback.engine, fallback.voice, None, note)
-    return _Choice("kokoro", _kokoro.check_voice(found, voice or _kokoro.DEFAULT_VOICE), found)
-
-
-def _piper_choice(voice: str) -> _Choice:
-    engine = "piper" if voice == "joe" and importlib.util.find_spec("piper") else "espeak-ng"
-    return _Choice(engine, voice)
 
 
 def _pieces(text: str) -> list[tuple[int, str, bool]]:
@@ -325,7 +243,7 @@ def _match_words(
 
 
 def _speak_kokoro(
-    choice: _Choice, sentence: str, prosody: Prosody, speed: float, device: str
+    choice: Choice, sentence: str, prosody: Prosody, speed: float, device: str
 ) -> tuple[_Spoken, str]:
     """Kokoro has a speed input but no pitch control, so pitch is shifted by resampling, as
     for Piper: the model speaks slower by the same ratio first, so rate and timings hold."""
@@ -333,6 +251,11 @@ def _speak_kokoro(
 
     ratio = 2.0 ** (prosody.pitch_st / 12.0)  # > 1 raises the pitch
     result = _kokoro.synthesize(choice.model, choice.voice, sentence, prosody.rate * speed / ratio, device)
+    words = result.words
+    if words is None:
+        words = _match_words(
+            tokens(sentence), result.word_spans, lambda w: _kokoro.phoneme_groups(w, choice.voice)
+        )
     audio, scale = result.audio, 1.0
     if abs(ratio - 1.0) > 1e-3 and audio.size:
         step = Fraction(1.0 / ratio).limit_denominator(60)
@@ -342,7 +265,7 @@ def _speak_kokoro(
     audio = audio / peak if peak > 1e-6 else audio
     spoken = _Spoken(
         audio=_shape(audio, prosody),
-        words=[(w, a * scale, b * scale) for w, a, b in result.words],
+        words=[(w, a * scale, b * scale) for w, a, b in words],
         phonemes=[(p, a * scale, b * scale) for p, a, b in result.phonemes],
     )
     return spoken, result.timings
