@@ -54,6 +54,18 @@ def check_timings(audio: Audio) -> None:
     assert {"ð", "ə", "ɹ"} <= {p["phoneme"] for p in phonemes}  # espeak IPA, not Kokoro's tokens
 
 
+def test_the_text_becomes_kokoros_symbols_labelled_with_espeak_ipa() -> None:
+    from tests.models.tiny_kokoro import vocab
+    from tools.speech._kokoro import _phonemize, _symbols
+
+    ipa = _phonemize("Say hi, Joe!", "en-us")
+    assert ipa == "sˈeɪ hˈaɪ, dʒˈoʊ!"
+    symbols = _symbols(ipa, vocab())
+    # Kokoro writes the diphthongs and affricates as one symbol; the timings keep espeak's IPA
+    assert "".join(token for token, _ in symbols) == "sˈA hˈI, ʤˈO!"
+    assert [label for _, label in symbols if len(label) > 1] == ["eɪ", "aɪ", "dʒ", "oʊ"]
+
+
 def test_kokoro_speaks_with_the_models_own_phoneme_durations(tiny: Path, tmp_path: Path) -> None:
     import_tiny(tiny)
     audio = run(tmp_path / "a", backend="kokoro", voice="am_michael")

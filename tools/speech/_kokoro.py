@@ -287,7 +287,9 @@ def _phonemize(sentence: str, language: str) -> str:
     parts = _PAUSE.split(sentence)
     out = []
     for i, part in enumerate(parts):
-        if i % 2:  # a pause mark
+        if i % 2:  # a pause mark, against the word before it as kokoro-onnx writes it
+            if out:
+                out[-1] = out[-1].rstrip()
             out.append(part[0] + " ")
         elif part.strip():
             out.append(espeak_phonemes(part, language) + " ")
