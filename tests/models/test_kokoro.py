@@ -117,11 +117,16 @@ def test_auto_keeps_piper_unless_a_kokoro_voice_is_asked_for(tiny: Path, tmp_pat
 
 def test_the_cache_key_follows_the_installed_model(tiny: Path, tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    kokoro, piper = {"text": "Hi.", "voice": "af_heart"}, {"text": "Hi.", "backend": "piper"}
-    before = cache.key(SPEC, kokoro), cache.key(SPEC, piper)
+    kokoro, piper, plain = (
+        {"text": "Hi.", "voice": "af_heart"},
+        {"text": "Hi.", "backend": "piper"},
+        {"text": "Hi."},
+    )
+    before = cache.key(SPEC, kokoro), cache.key(SPEC, piper), cache.key(SPEC, plain)
     import_tiny(tiny)
-    after = cache.key(SPEC, kokoro), cache.key(SPEC, piper)
-    assert after[0] != before[0] and after[1] == before[1]
+    after = cache.key(SPEC, kokoro), cache.key(SPEC, piper), cache.key(SPEC, plain)
+    assert after[0] != before[0]  # the Kokoro voice now speaks with Kokoro
+    assert after[1:] == before[1:]  # Piper's results stay valid
 
 
 def test_kokoro_without_the_model_is_one_line_naming_the_pull(tmp_path: Path) -> None:

@@ -32,8 +32,11 @@ class Choice:
 
 
 def models_behind(args: dict) -> dict[str, str | None]:
-    """For the cache key: the Kokoro model (and its revision) the call could use."""
-    if args.get("backend", "auto") == "piper" or args.get("voice") in VOICES:
+    """For the cache key: the Kokoro model (and its revision) the call could use — with
+    backend='kokoro', or a Kokoro voice under 'auto' (which speaks with Piper until it is installed)."""
+    backend, voice = args.get("backend", "auto"), args.get("voice")
+    kokoro_voice = isinstance(voice, str) and _kokoro.is_kokoro_name(voice)
+    if not (backend == "kokoro" or (backend == "auto" and kokoro_voice)):
         return {}
     found = _kokoro.model()
     return {"kokoro": f"{found.entry.name}@{found.revision}" if found else None}
