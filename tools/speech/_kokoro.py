@@ -236,6 +236,8 @@ def _read(found: Installed, weights: Path, providers: list[str], dev: str) -> _L
     types = {"tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(float)": np.float32}
     outputs = [o.name for o in session.get_outputs()]
     duration = next((n for n in _DURATION_OUTPUTS if n in outputs), None)
+    if "CUDAExecutionProvider" not in session.get_providers():
+        dev = "cpu"  # onnxruntime took the CPU: no GPU found at run time
     return _Loaded(
         session, _vocab(found.path), {n: types.get(t, np.float32) for n, t in names.items()}, duration, dev
     )
