@@ -108,7 +108,7 @@ _KOKORO_VOICES = tuple(
     for v in (
         "af_alloy", "af_aoede", "af_bella", "af_jessica", "af_kore", "af_nicole", "af_nova", "af_river",
         "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam", "am_michael",
-        "am_onyx", "am_puck", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel", "bm_fable",
+        "am_onyx", "am_puck", "am_santa", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel", "bm_fable",
         "bm_george", "bm_lewis",
     )
 )  # fmt: skip
@@ -140,7 +140,7 @@ CATALOG: dict[str, ModelEntry] = {
             for size, download, rank in (("tiny", "≈150 MB", 1), ("base", "≈290 MB", 2), ("small", "≈1 GB", 3))
         ),
         ModelEntry(
-            name="kokoro-82m", task="English speech, 27 voices, with phoneme timings", tool="text_to_speech",
+            name="kokoro-82m", task="English speech, 28 voices, with phoneme timings", tool="text_to_speech",
             backend="kokoro", repo_id="onnx-community/Kokoro-82M-v1.0-ONNX", revision="main",
             files=("config.json", "tokenizer.json", "voices/af_heart.bin"),
             weights=("onnx/model.onnx", "onnx/model_quantized.onnx"), size="≈340 MB", licence="Apache-2.0",

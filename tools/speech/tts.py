@@ -90,7 +90,7 @@ def text_to_speech(
             expressiveness, loudness and vocal effort (see tools.speech.styles).
         speed: speaking-rate multiplier on top of the style's, 0.25 to 4 (1 = normal).
         backend: 'piper' (Piper's joe voice, or espeak; always there), 'kokoro' (Kokoro-82M,
-            27 English voices; needs `troupe models pull kokoro-82m`) or 'auto': Kokoro when a
+            28 English voices; needs `troupe models pull kokoro-82m`) or 'auto': Kokoro when a
             Kokoro voice is asked for and installed, else Piper.
 
     Raises:
