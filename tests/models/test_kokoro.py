@@ -56,14 +56,14 @@ def check_timings(audio: Audio) -> None:
 
 def test_the_text_becomes_kokoros_symbols_labelled_with_espeak_ipa() -> None:
     from tests.models.tiny_kokoro import vocab
-    from tools.speech._kokoro import _phonemize, _symbols
+    from tools.speech._kokoro_text import phonemize, symbols
 
-    ipa = _phonemize("Say hi, Joe!", "en-us")
+    ipa = phonemize("Say hi, Joe!", "en-us")
     assert ipa == "sˈeɪ hˈaɪ, dʒˈoʊ!"
-    symbols = _symbols(ipa, vocab())
+    said = symbols(ipa, vocab())
     # Kokoro writes the diphthongs and affricates as one symbol; the timings keep espeak's IPA
-    assert "".join(token for token, _ in symbols) == "sˈA hˈI, ʤˈO!"
-    assert [label for _, label in symbols if len(label) > 1] == ["eɪ", "aɪ", "dʒ", "oʊ"]
+    assert "".join(token for token, _ in said) == "sˈA hˈI, ʤˈO!"
+    assert [label for _, label in said if len(label) > 1] == ["eɪ", "aɪ", "dʒ", "oʊ"]
 
 
 def test_kokoro_speaks_with_the_models_own_phoneme_durations(tiny: Path, tmp_path: Path) -> None:

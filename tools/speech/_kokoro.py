@@ -5,15 +5,13 @@ models import``): ``onnx/model.onnx`` (inputs ``input_ids`` [1, T] int64 with th
 both ends, ``style`` [1, 256] float32 and ``speed`` [1] float32; output the 24 kHz waveform),
 ``tokenizer.json`` (the phoneme vocabulary) and ``voices/<name>.bin`` (a float32 table of 510
 style vectors of 256, one per phoneme count). No package beyond onnxruntime is needed: the text
-is read into IPA by espeak-ng (:mod:`._espeak`), the way kokoro-onnx does, with the few symbols
-Kokoro writes as one character (``eɪ`` → ``A``, ``dʒ`` → ``ʤ``…) joined as misaki's espeak
-fallback joins them.
+becomes Kokoro's symbols through espeak-ng (:mod:`._kokoro_text`).
 
 Timings: exports that also output the predicted duration of every input token (``durations``,
 ``duration`` or ``pred_dur``; hexgrad's ``KModelForONNX`` export, used by kokoro-onnx's
-``model-files-v1.1`` release, calls it ``duration``) give phoneme times straight from the model. Others (onnx-community's) are force-aligned: the words of the
-sentence are aligned with the audio (:func:`tools.speech.align`) and each word's phonemes share its
-time, vowels counting double.
+``model-files-v1.1`` release, calls it ``duration``) give phoneme times straight from the model.
+Others (onnx-community's) are force-aligned: the words of the sentence are aligned with the audio
+(:func:`tools.speech.align`) and each word's phonemes share its time, vowels counting double.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,7 @@ from .._devices import MODELS, device_name
 from .._models import Installed, installed, weights_file
 from ..errors import BadInput
 from ._espeak import espeak_phonemes
+from ._kokoro_text import SAMPLE_RATE, aligned, group, phonemize, runs, symbols
 
 __all__ = [
     "BACKEND", "DEFAULT_VOICE", "MODEL", "SAMPLE_RATE", "KokoroResult", "available", "check_voice",
@@ -42,17 +40,10 @@ __all__ = [
 BACKEND = "kokoro"
 MODEL = "kokoro-82m"
 DEFAULT_VOICE = "af_heart"
-SAMPLE_RATE = 24000
 #: Most phoneme tokens in one pass: the graph's context is 512, two go to the pads.
 MAX_TOKENS = 510
 _DURATION_OUTPUTS = ("durations", "duration", "pred_dur")
 _VOICE_NAME = re.compile(r"[a-z][fm]_[a-z0-9]+")
-# espeak's IPA pairs that Kokoro's vocabulary writes as one symbol (misaki's espeak fallback).
-_JOINED = {"eɪ": "A", "aɪ": "I", "aʊ": "W", "oʊ": "O", "əʊ": "O", "ɔɪ": "Y", "dʒ": "ʤ", "tʃ": "ʧ"}
-_STRESS = frozenset("ˈˌ")
-_MODIFIERS = frozenset("ːˑ̩̯̃ʰʲʷ")
-_PAUSE = re.compile(r"\s*([,;:.!?—…]+)\s*")
-_VOWELS = frozenset("aeiouæɑɐɒɔəɚɛɜɝɪʊʌᵻɨʉøœɵɤɯy")
 _LOCK = threading.Lock()
 
 
@@ -135,10 +126,10 @@ def synthesize(
     loaded = _load(found, requested_device)
     pack = _style_table(found, voice)
     language = _language(voice)
-    symbols = _symbols(_phonemize(sentence, language), loaded.vocab)
+    tokens = symbols(phonemize(sentence, language), loaded.vocab)
     pieces: list[np.ndarray] = []
     timed: list[tuple[str, float]] = []  # (label, n_samples) per symbol, pads as "^"
-    for run in _runs(symbols):
+    for run in runs(tokens, MAX_TOKENS):
         ids = [loaded.vocab[token] for token, _ in run]
         style = pack[min(max(len(ids) - 1, 0), len(pack) - 1)].reshape(1, -1)
         wave, durations = loaded.run(ids, style, speed)
@@ -154,9 +145,9 @@ def synthesize(
             audio, [], "model durations" if loaded.has_durations else "forced alignment", words=[]
         )
     if loaded.has_durations:
-        phonemes, spans = _group(timed)
+        phonemes, spans = group(timed)
         return KokoroResult(audio, phonemes, "model durations", word_spans=spans)
-    words, phonemes = _aligned(audio, sentence, language)
+    words, phonemes = aligned(audio, sentence, language)
     return KokoroResult(audio, phonemes, "forced alignment", words=words)
 
 
@@ -279,131 +270,3 @@ def _style_table(found: Installed, voice: str) -> np.ndarray:
     if table.size == 0 or table.size % 256:
         raise BadInput(f"{path} is not a Kokoro voice (float32 rows of 256); pull the model again")
     return table.reshape(-1, 256)
-
-
-# -- text to symbols ---------------------------------------------------------------------------
-
-
-def _phonemize(sentence: str, language: str) -> str:
-    """espeak's IPA of the sentence, words apart by spaces, its pauses kept as punctuation."""
-    parts = _PAUSE.split(sentence)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:  # a pause mark, against the word before it as kokoro-onnx writes it
-            if out:
-                out[-1] = out[-1].rstrip()
-            out.append(part[0] + " ")
-        elif part.strip():
-            out.append(espeak_phonemes(part, language) + " ")
-    return "".join(out).strip()
-
-
-def _symbols(ipa: str, vocab: dict[str, int]) -> list[tuple[str, str]]:
-    """``(token, ipa label)`` pairs: Kokoro's symbol and the espeak IPA it stands for."""
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(ipa):
-        pair = ipa[i : i + 2]
-        if pair in _JOINED and _JOINED[pair] in vocab:
-            out.append((_JOINED[pair], pair))
-            i += 2
-            continue
-        if ipa[i] in vocab:
-            out.append((ipa[i], ipa[i]))
-        i += 1
-    return out
-
-
-def _runs(symbols: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """Runs of at most :data:`MAX_TOKENS` symbols, cut after a pause or else at a word break."""
-    runs, start = [], 0
-    while len(symbols) - start > MAX_TOKENS:
-        window = symbols[start : start + MAX_TOKENS]
-        spaces = [i for i, (t, _) in enumerate(window) if t == " " and i > 0]
-        pauses = [i for i in spaces if window[i - 1][0] in ",;:.!?—…"]
-        cut = (pauses or spaces or [MAX_TOKENS])[-1]
-        runs.append(window[:cut])
-        start += cut
-    runs.append(symbols[start:])
-    return [r for r in runs if r]
-
-
-# -- timings -----------------------------------------------------------------------------------
-
-
-def _group(
-    timed: list[tuple[str, float]],
-) -> tuple[list[tuple[str, float, float]], list[tuple[float, float]]]:
-    """Phonemes (marks merged) and the span of each space-separated group, in seconds."""
-    phonemes: list[list] = []
-    spans: list[tuple[float, float]] = []
-    word: list[list] = []
-    t = pending = 0.0
-    for label, n in timed:
-        duration = n / SAMPLE_RATE
-        if label in _STRESS:
-            pending += duration
-        elif label in _MODIFIERS and word:
-            word[-1][0] += label
-            word[-1][2] += duration
-        elif not any(ch.isalpha() for ch in label):  # space, pause, pad
-            if word:
-                spans.append((word[0][1], word[-1][2]))
-                word = []
-        else:
-            entry = [label, t - pending, t + duration]
-            phonemes.append(entry)
-            word.append(entry)
-            pending = 0.0
-        t += duration
-    if word:
-        spans.append((word[0][1], word[-1][2]))
-    return [(p[0], p[1], p[2]) for p in phonemes], spans
-
-
-def _aligned(
-    audio: np.ndarray, sentence: str, language: str
-) -> tuple[list[tuple[str, float, float]], list[tuple[str, float, float]]]:
-    """Word times by forced alignment of the audio; each word's IPA phonemes share its time."""
-    import soundfile as sf
-
-    from .alignment import align
-
-    with tempfile.TemporaryDirectory(prefix="troupe-kokoro-") as tmp:
-        path = Path(tmp) / "sentence.wav"
-        sf.write(path, audio, SAMPLE_RATE)
-        try:
-            words = [
-                (w["word"], float(w["start_s"]), float(w["end_s"])) for w in align(path, sentence)["words"]
-            ]
-        except BadInput:  # a silent sentence: nothing to align, the words share its length
-            words = _spread(sentence, audio.size / SAMPLE_RATE)
-    phonemes: list[tuple[str, float, float]] = []
-    for word, start, end in words:
-        labels, _ = _group([(label, 1.0) for _, label in _symbols(espeak_phonemes(word, language), _ANY)])
-        weights = np.array([2.0 if _VOWELS & set(p) else 1.0 for p, _, _ in labels])
-        if not weights.size or end <= start:
-            continue
-        edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
-        phonemes += [
-            (p, float(a), float(b)) for (p, _, _), a, b in zip(labels, edges[:-1], edges[1:], strict=True)
-        ]
-    return words, phonemes
-
-
-def _spread(sentence: str, duration_s: float) -> list[tuple[str, float, float]]:
-    from ._text import tokens
-
-    toks = tokens(sentence)
-    edges = np.linspace(0.0, duration_s, len(toks) + 1)
-    return [(t.word, float(a), float(b)) for t, a, b in zip(toks, edges[:-1], edges[1:], strict=True)]
-
-
-class _AnySymbol(dict):
-    """A vocabulary that takes every symbol (timings only need the labels)."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-
-_ANY = _AnySymbol()
