@@ -3,6 +3,7 @@ way a user imports the real one (``troupe models import kokoro-82m FOLDER``)."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import wave
 from pathlib import Path
@@ -217,3 +218,22 @@ def test_pull_fetches_the_graph_and_the_english_voices_from_the_hub(
     assert (
         run(tmp_path, backend="kokoro").meta["model_revision"] == "0123456789abcdef0123456789abcdef01234567"
     )
+
+
+def test_a_sentence_longer_than_the_graphs_context_is_spoken_in_passes(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.speech import _kokoro
+
+    import_tiny(tiny)
+    passes: list[int] = []
+    real = _kokoro._Loaded.run
+    monkeypatch.setattr(
+        _kokoro._Loaded, "run", lambda self, ids, *a: passes.append(len(ids)) or real(self, ids, *a)
+    )
+    text = " and ".join(["7654321"] * 8)  # one clause of 91 characters, 651 phonemes ("seven million…")
+    audio = SPEC.invoke({"text": text, "backend": "kokoro"}, ToolContext(output_dir=tmp_path))
+    assert len(passes) == 2 and max(passes) <= _kokoro.MAX_TOKENS and sum(passes) > _kokoro.MAX_TOKENS
+    words = audio.meta["words"]
+    assert [w["word"] for w in words] == text.split()
+    assert all(a["end_s"] <= b["start_s"] for a, b in itertools.pairwise(words))  # in order, no overlap

@@ -46,17 +46,18 @@ def phonemize(sentence: str, language: str) -> str:
     return "".join(out).strip()
 
 
-def symbols(ipa: str, vocab: dict[str, int]) -> list[tuple[str, str]]:
-    """``(token, ipa label)`` pairs: Kokoro's symbol and the espeak IPA it stands for."""
+def symbols(ipa: str, vocab: dict[str, int] | None) -> list[tuple[str, str]]:
+    """``(token, ipa label)`` pairs: Kokoro's symbol and the espeak IPA it stands for; symbols
+    outside ``vocab`` are left out (None keeps them all: labels for timings)."""
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(ipa):
         pair = ipa[i : i + 2]
-        if pair in _JOINED and _JOINED[pair] in vocab:
+        if pair in _JOINED and (vocab is None or _JOINED[pair] in vocab):
             out.append((_JOINED[pair], pair))
             i += 2
             continue
-        if ipa[i] in vocab:
+        if vocab is None or ipa[i] in vocab:
             out.append((ipa[i], ipa[i]))
         i += 1
     return out
@@ -64,16 +65,16 @@ def symbols(ipa: str, vocab: dict[str, int]) -> list[tuple[str, str]]:
 
 def runs(symbols: list[tuple[str, str]], limit: int) -> list[list[tuple[str, str]]]:
     """Runs of at most ``limit`` symbols, cut after a pause or else at a word break."""
-    runs, start = [], 0
+    out, start = [], 0
     while len(symbols) - start > limit:
         window = symbols[start : start + limit]
         spaces = [i for i, (t, _) in enumerate(window) if t == " " and i > 0]
         pauses = [i for i in spaces if window[i - 1][0] in ",;:.!?—…"]
         cut = (pauses or spaces or [limit])[-1]
-        runs.append(window[:cut])
+        out.append(window[:cut])
         start += cut
-    runs.append(symbols[start:])
-    return [r for r in runs if r]
+    out.append(symbols[start:])
+    return [r for r in out if r]
 
 
 # -- timings -----------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def aligned(
             words = _spread(sentence, audio.size / SAMPLE_RATE)
     phonemes: list[tuple[str, float, float]] = []
     for word, start, end in words:
-        labels, _ = group([(label, 1.0) for _, label in symbols(espeak_phonemes(word, language), _ANY)])
+        labels, _ = group([(label, 1.0) for _, label in symbols(espeak_phonemes(word, language), None)])
         weights = np.array([2.0 if _VOWELS & set(p) else 1.0 for p, _, _ in labels])
         if not weights.size or end <= start:
             continue
@@ -145,13 +146,3 @@ def _spread(sentence: str, duration_s: float) -> list[tuple[str, float, float]]:
     toks = tokens(sentence)
     edges = np.linspace(0.0, duration_s, len(toks) + 1)
     return [(t.word, float(a), float(b)) for t, a, b in zip(toks, edges[:-1], edges[1:], strict=True)]
-
-
-class _AnySymbol(dict):
-    """A vocabulary that takes every symbol (timings only need the labels)."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-
-_ANY = _AnySymbol()
