@@ -1,17 +1,17 @@
 """Speed and memory of each installed neural backend, on the CPU and on CUDA when there is one.
 
 For every backend with an installed model (MusicGen for music_generate, Whisper for
-transcribe, HTDemucs for music_separate) and every device, the tool is called through its spec as a plan step would be:
+transcribe, HTDemucs for music_separate, Kokoro for text_to_speech) and every device, the tool is called through its spec as a plan step would be:
 the first call loads the model (timed apart), the next ``--repeat`` calls are timed and their
 median is reported as seconds of compute per second of audio made or heard (real-time
 factor: below 1 is faster than real time). Memory: the process's peak resident set (it only
 grows, so read it in the order printed) and, on CUDA, torch's peak allocation for the step.
 
-``--tiny`` builds the tests' tiny random MusicGen, Whisper and HTDemucs into a temporary
-``TROUPE_HOME`` and times them: the plumbing (loading, audio I/O, the utterance cutter,
-generation loops, word alignment, overlap-added segments), not the real models' speed. Real
-figures need real weights: ``troupe models pull whisper-small`` / ``musicgen-small`` /
-``htdemucs`` first. ``--only`` times one backend.
+``--tiny`` builds the tests' tiny random MusicGen, Whisper, HTDemucs and Kokoro into a
+temporary ``TROUPE_HOME`` and times them: the plumbing (loading, audio I/O, the utterance
+cutter, generation loops, word alignment, overlap-added segments, phonemising), not the real
+models' speed. Real figures need real weights: ``troupe models pull whisper-small`` /
+``musicgen-small`` / ``htdemucs`` / ``kokoro-82m`` first. ``--only`` times one backend.
 
     .venv/bin/python benchmarks/models.py --tiny
     .venv/bin/python benchmarks/models.py --tiny --only htdemucs
@@ -69,12 +69,12 @@ def main() -> None:
 
 def install_tiny_models(home: Path, only: str | None = None) -> None:
     from agent.cli import main as troupe
-    from tests.models import tiny_htdemucs, tiny_musicgen, tiny_whisper
+    from tests.models import tiny_htdemucs, tiny_kokoro, tiny_musicgen, tiny_whisper
 
     build_dir = home / "build"
     tiny = (
         ("musicgen-small", tiny_musicgen.build), ("whisper-small", tiny_whisper.build),
-        ("htdemucs", tiny_htdemucs.build),
+        ("htdemucs", tiny_htdemucs.build), ("kokoro-82m", tiny_kokoro.build),
     )  # fmt: skip
     for name, build in tiny:
         if only and not name.startswith(only):
@@ -133,8 +133,9 @@ def backends(speech, mix) -> dict[str, Callable[[str, Path], float] | None]:
     from tools.music import _htdemucs, _musicgen
     from tools.music.generate import music_generate
     from tools.music.separate import music_separate
-    from tools.speech import _whisper
+    from tools.speech import _kokoro, _whisper
     from tools.speech.recognition import transcribe
+    from tools.speech.tts import text_to_speech
 
     def musicgen(dev: str, out: Path) -> float:
         args = {"description": "soft piano", "duration": MUSIC_S, "backend": "musicgen"}
@@ -151,10 +152,15 @@ def backends(speech, mix) -> dict[str, Callable[[str, Path], float] | None]:
         get_spec(music_separate).invoke(args, ToolContext(output_dir=out, device=dev))
         return MIX_S
 
+    def kokoro(dev: str, out: Path) -> float:
+        args = {"text": f"{SENTENCE} {SENTENCE}", "backend": "kokoro"}
+        return get_spec(text_to_speech).invoke(args, ToolContext(output_dir=out, device=dev)).duration_s
+
     return {
         f"musicgen ({_name(_musicgen.best_model())})": musicgen if _musicgen.best_model() else None,
         f"whisper ({_name(_whisper.best_model())})": whisper if _whisper.best_model() else None,
         f"htdemucs ({_name(_htdemucs.best_model())})": htdemucs if _htdemucs.best_model() else None,
+        f"kokoro ({_name(_kokoro.model())})": kokoro if _kokoro.model() else None,
     }
 
 

@@ -102,13 +102,27 @@ _WHISPER_OPTIONAL = (
     "normalizer.json",
 )
 
+# Kokoro-82M as onnx-community exported it (Apache-2.0, like hexgrad/Kokoro-82M): ``config.json``
+# only names the model type; the phoneme vocabulary is ``tokenizer.json``'s; each voice is a raw
+# float32 style table ``voices/<name>.bin`` (510 × 1 × 256). af_heart is the default voice; the
+# other American (a*) and British (b*) English voices come along when the source has them.
+_KOKORO_VOICES = tuple(
+    f"voices/{v}.bin"
+    for v in (
+        "af_alloy", "af_aoede", "af_bella", "af_jessica", "af_kore", "af_nicole", "af_nova", "af_river",
+        "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam", "am_michael",
+        "am_onyx", "am_puck", "am_santa", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel", "bm_fable",
+        "bm_george", "bm_lewis",
+    )
+)  # fmt: skip
+
 _DEMUCS = "https://dl.fbaipublicfiles.com/demucs/hybrid_transformer/"
 
 #: Every model ``troupe models`` knows, by name (the Hub's model cards give Whisper's weights as
 #: Apache-2.0). Meta publishes HTDemucs' checkpoints at dl.fbaipublicfiles.com, under the MIT
 #: licence of the Demucs repository; ``teamup-tech/Demucs-weights`` mirrors ``htdemucs``'s on the
 #: Hub under its original path (the second half of the file name starts its SHA-256). No Hub
-#: repository mirrors ``htdemucs_6s``, so it is imported from Meta's file. Kokoro is not listed yet.
+#: repository mirrors ``htdemucs_6s``, so it is imported from Meta's file.
 CATALOG: dict[str, ModelEntry] = {
     e.name: e
     for e in (
@@ -144,6 +158,13 @@ CATALOG: dict[str, ModelEntry] = {
             tool="music_separate", backend="htdemucs", repo_id="", revision="", files=(),
             weights=("5c90dfd2-34c22ccb.th",), size="≈55 MB", licence="MIT", rank=2,
             download_url=_DEMUCS + "5c90dfd2-34c22ccb.th",
+        ),
+        ModelEntry(
+            name="kokoro-82m", task="English speech, 28 voices, with phoneme timings", tool="text_to_speech",
+            backend="kokoro", repo_id="onnx-community/Kokoro-82M-v1.0-ONNX", revision="main",
+            files=("config.json", "tokenizer.json", "voices/af_heart.bin"),
+            weights=("onnx/model.onnx", "onnx/model_quantized.onnx"), size="≈340 MB", licence="Apache-2.0",
+            rank=1, model_type="style_text_to_speech_2", optional=_KOKORO_VOICES,
         ),
     )
 }  # fmt: skip

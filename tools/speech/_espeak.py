@@ -20,6 +20,12 @@ from ..errors import ToolError
 __all__ = ["EspeakResult", "espeak_available", "espeak_phonemes", "espeak_synthesize"]
 
 _LOCK = threading.Lock()
+#: The voice espeak has loaded, and whether voice changes since the last synthesis left events
+#: queued. Each change queues one, which only the next synthesis drains, into an event list of
+#: fixed size: voices switched back and forth between two syntheses (British and American
+#: phonemes for Kokoro, American ones for alignment) crowded out that synthesis' first words.
+_loaded_voice: list[str | None] = [None]
+_stale_events = [False]
 
 # espeak_ng/speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -97,6 +103,21 @@ def _library() -> tuple[ctypes.CDLL, int] | None:
     return lib, sample_rate
 
 
+def _set_voice(lib: ctypes.CDLL, voice: str) -> None:
+    """Load ``voice`` unless it is loaded already (call with the lock held).
+
+    Raises:
+        ToolError: espeak-ng has no such voice (without one, TextToPhonemes crashes).
+    """
+    if _loaded_voice[0] == voice:
+        return
+    _loaded_voice[0] = None
+    if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        raise ToolError(f"espeak-ng has no voice {voice!r}")
+    _loaded_voice[0] = voice
+    _stale_events[0] = True
+
+
 def espeak_available() -> bool:
     """Whether ``libespeak-ng`` can be loaded and initialised."""
     with _LOCK:
@@ -107,7 +128,7 @@ def espeak_phonemes(text: str, voice: str = "en-us") -> str:
     """The IPA phonemes espeak-ng reads ``text`` as, words separated by spaces.
 
     Raises:
-        ToolError: libespeak-ng is not installed.
+        ToolError: libespeak-ng is not installed, or has no voice called ``voice``.
     """
     pieces = []
     with _LOCK:
@@ -115,7 +136,7 @@ def espeak_phonemes(text: str, voice: str = "en-us") -> str:
         if loaded is None:
             raise ToolError("phonemising needs libespeak-ng — install it with `apt install espeak-ng`")
         lib, _ = loaded
-        lib.espeak_SetVoiceByName(voice.encode())
+        _set_voice(lib, voice)
         buffer = ctypes.create_string_buffer(text.encode("utf-8"))
         pointer = ctypes.c_char_p(ctypes.addressof(buffer))
         while pointer.value:  # one clause per call; espeak moves the pointer on, to NULL at the end
@@ -162,8 +183,12 @@ def espeak_synthesize(
         lib, sample_rate = loaded
         callback = _SynthCallback(on_audio)  # kept alive for the duration of the call
         lib.espeak_SetSynthCallback(callback)
-        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise ToolError(f"espeak-ng has no voice {voice!r}")
+        _set_voice(lib, voice)
+        if _stale_events[0]:  # a silent synthesis drains the queued events
+            lib.espeak_Synth(b" ", 2, 0, 1, 0, _CHARS_UTF8, None, None)
+            chunks.clear()
+            events.clear()
+            _stale_events[0] = False
         for param, value in ((_RATE, rate_wpm), (_PITCH, pitch), (_RANGE, pitch_range), (_VOLUME, volume)):
             lib.espeak_SetParameter(param, int(value), 0)
         status = lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, _CHARS_UTF8, None, None)

@@ -1,13 +1,15 @@
-"""text_to_speech: speak text with Piper (neural, default) or espeak-ng (fast fallback).
+"""text_to_speech: speak text with Piper (neural, default), espeak-ng (fast fallback) or Kokoro.
 
-Text is spoken sentence by sentence and each sentence is appended to the WAV file as soon
-as it exists, so memory stays bounded and progress is reported as it goes. The output
-carries word and phoneme timings (``meta["words"]``, ``meta["phonemes"]``) for lip sync.
+Kokoro-82M (:mod:`._kokoro`) is a neural backend whose model the user installs with ``troupe
+models pull kokoro-82m``; it runs when asked for (``backend="kokoro"``, or a Kokoro voice such as
+``af_heart``; :mod:`._voices` chooses). Text is spoken sentence by sentence and each sentence is
+appended to the WAV file as soon as it exists, so memory stays bounded and progress is reported as
+it goes. The output carries word and phoneme timings (``meta["words"]``, ``meta["phonemes"]``)
+for lip sync.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import wave
 from collections.abc import Callable
@@ -20,17 +22,14 @@ from pydantic import Field
 
 from .. import Audio, ToolContext, tool
 from .._media import audio_info
-from ..errors import BadInput
+from . import _kokoro
 from ._text import MAX_CHARS, Token, check_text, split_sentences, tokens
+from ._voices import VOICES, Backend, Choice, choose, models_behind
 from .styles import Prosody, Style, prosody_for
 
-__all__ = ["VOICES", "text_to_speech"]
+__all__ = ["VOICES", "Backend", "text_to_speech"]
 
-#: Voices text_to_speech can use, with what each is.
-VOICES: dict[str, str] = {
-    "joe": "Piper en_US-joe-medium: neural, US English male (default)",
-    "espeak": "espeak-ng en-us: formant synthesis, robotic but instant (fallback)",
-}
+_PIPER_SR = 22050
 
 #: A first sentence longer than this is spoken in two pieces, for a quicker first audio.
 _FIRST_PIECE_CHARS = 60
@@ -64,45 +63,62 @@ class _Spoken:
     ),
     timeout_s=60,
     timeout_per_input_s=1.0,
+    cache_extra=models_behind,
 )
 def text_to_speech(
     text: Annotated[str, Field(max_length=MAX_CHARS)],
-    voice: str = "joe",
+    voice: str | None = None,
     style: Style = "neutral",
     speed: Annotated[float, Field(ge=0.25, le=4.0)] = 1.0,
+    backend: Backend = "auto",
     *,
     ctx: ToolContext,
 ) -> Audio:
     """Speak English text aloud with a neural voice, with word and phoneme timings for lip sync.
 
-    The result is a 22.05 kHz mono WAV; ``meta["words"]`` and ``meta["phonemes"]`` hold
-    ``{"word"|"phoneme", "start_s", "end_s"}`` entries (espeak IPA phonemes).
+    The result is a mono WAV (22.05 kHz; 24 kHz with Kokoro); ``meta["words"]`` and
+    ``meta["phonemes"]`` hold ``{"word"|"phoneme", "start_s", "end_s"}`` entries (espeak IPA
+    phonemes); ``meta["backend"]``, ``meta["model"]`` and ``meta["voice"]`` say what spoke.
 
     Args:
         text: what to say: English plain text, 1 to 100 000 characters.
-        voice: 'joe' (Piper neural US English voice, default) or 'espeak' (espeak-ng, robotic, fastest).
+        voice: 'joe' (Piper neural US English male, the default), 'espeak' (espeak-ng, robotic,
+            fastest) or, once `troupe models pull kokoro-82m` installed it, a Kokoro voice:
+            'af_heart' (US female, Kokoro's default), 'af_bella', 'am_michael', 'am_adam',
+            'bf_emma', 'bm_george' and others (a/b: US/UK English, f/m: female/male).
         style: speaking style: neutral, happy, sad, angry, calm or excited; sets rate, pitch,
             expressiveness, loudness and vocal effort (see tools.speech.styles).
         speed: speaking-rate multiplier on top of the style's, 0.25 to 4 (1 = normal).
+        backend: 'piper' (Piper's joe voice, or espeak; always there), 'kokoro' (Kokoro-82M,
+            28 English voices; needs `troupe models pull kokoro-82m`) or 'auto': Kokoro when a
+            Kokoro voice is asked for and installed, else Piper.
 
     Raises:
-        BadInput: empty, too long or non-English text, or an unknown voice.
+        BadInput: empty, too long or non-English text, an unknown voice, or backend='kokoro'
+            without the model.
     """
     text = check_text(text)
-    if voice not in VOICES:
-        choices = "; ".join(f"{name!r} ({desc})" for name, desc in VOICES.items())
-        raise BadInput(f"unknown voice {voice!r} — available voices: {choices}")
-    backend = "piper" if voice == "joe" and importlib.util.find_spec("piper") else "espeak-ng"
+    choice = choose(backend, voice)
     prosody = prosody_for(style)
-    speak = _speak_piper if backend == "piper" else _speak_espeak
+    sr = _kokoro.SAMPLE_RATE if choice.engine == "kokoro" else _PIPER_SR
+    timings: set[str] = set()
+    extra: dict = {"model": None}
+    if choice.engine == "kokoro":
+        extra["device"] = _kokoro.prepare(choice.model, choice.voice, ctx.device)
+
+        def speak(sentence: str, prosody: Prosody, speed: float, sr: int) -> _Spoken:
+            spoken, how = _speak_kokoro(choice, sentence, prosody, speed, ctx.device)
+            timings.add(how)
+            return spoken
+    else:
+        speak = _speak_piper if choice.engine == "piper" else _speak_espeak
 
     path = ctx.output_path("speech.wav")
     words: list[dict] = []
     phonemes: list[dict] = []
     sentences = _pieces(text)
     t0 = 0.0
-    sr = 22050
-    ctx.report(0.0, f"speaking {len(sentences)} sentence(s) with {backend}")
+    ctx.report(0.0, f"speaking {len(sentences)} sentence(s) with {choice.engine}")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -116,17 +132,25 @@ def text_to_speech(
             out.writeframes((np.clip(block, -1, 1) * 32767).round().astype("<i2").tobytes())
             t0 += block.size / sr
             ctx.report((offset + len(sentence)) / len(text), f"sentence {i + 1}/{len(sentences)}")
+    if choice.model is not None:
+        extra |= {
+            "model": choice.model.entry.name, "model_revision": choice.model.revision,
+            "licence": choice.model.entry.licence, "timings": " and ".join(sorted(timings)),
+        }  # fmt: skip
+    if choice.note:
+        extra["backend_note"] = choice.note
     return audio_info(
         path,
         words=words,
         phonemes=phonemes,
         phoneme_set="espeak-ipa",
         text=text,
-        voice=voice,
-        backend=backend,
+        voice=choice.voice,
+        backend=choice.engine,
         style=style,
         speed=speed,
         prosody=prosody.as_dict(),
+        **extra,
     )
 
 
@@ -213,6 +237,38 @@ def _match_words(
         matched.append((tok.word, group[0][0], group[-1][1]))
         i += n
     return matched
+
+
+# -- Kokoro ------------------------------------------------------------------------------------
+
+
+def _speak_kokoro(
+    choice: Choice, sentence: str, prosody: Prosody, speed: float, device: str
+) -> tuple[_Spoken, str]:
+    """Kokoro has a speed input but no pitch control, so pitch is shifted by resampling, as
+    for Piper: the model speaks slower by the same ratio first, so rate and timings hold."""
+    from scipy.signal import resample_poly
+
+    ratio = 2.0 ** (prosody.pitch_st / 12.0)  # > 1 raises the pitch
+    result = _kokoro.synthesize(choice.model, choice.voice, sentence, prosody.rate * speed / ratio, device)
+    words = result.words
+    if words is None:
+        words = _match_words(
+            tokens(sentence), result.word_spans, lambda w: _kokoro.phoneme_groups(w, choice.voice)
+        )
+    audio, scale = result.audio, 1.0
+    if abs(ratio - 1.0) > 1e-3 and audio.size:
+        step = Fraction(1.0 / ratio).limit_denominator(60)
+        audio = resample_poly(audio, step.numerator, step.denominator).astype(np.float32)
+        scale = step.numerator / step.denominator
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    audio = audio / peak if peak > 1e-6 else audio
+    spoken = _Spoken(
+        audio=_shape(audio, prosody),
+        words=[(w, a * scale, b * scale) for w, a, b in words],
+        phonemes=[(p, a * scale, b * scale) for p, a, b in result.phonemes],
+    )
+    return spoken, result.timings
 
 
 # -- espeak-ng ---------------------------------------------------------------------------------
