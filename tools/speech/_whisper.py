@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -130,7 +131,10 @@ def _transcribe_on(
         y = pcm_to_float(pcm)
         lang = language or _detect(net, processor, y)
         spoken[lang] += len(y)
-        _add_words(out, start_s, len(y) / SAMPLE_RATE, lang, _words(pipe, y, lang))
+        heard_s = len(y) / SAMPLE_RATE  # resampling may add a sample or two past the recording's end
+        _add_words(
+            out, start_s, min(heard_s, total_s - start_s) if total_s else heard_s, lang, _words(pipe, y, lang)
+        )
 
     ctx.report(0.02, f"listening ({model.entry.name} on {dev})")
     for block in iter_audio_blocks(path, SAMPLE_RATE, _BLOCK_S):
@@ -186,7 +190,10 @@ def _add_words(
             continue
         s = start_s + min(max(start, 0.0), duration_s)
         e = start_s + min(max(end, start, 0.0), duration_s)
-        placed.append({"word": text, "start_s": round(s, 3), "end_s": round(e, 3)})
+        # to the millisecond below: rounding up could put the last word past the recording's end
+        placed.append(
+            {"word": text, "start_s": math.floor(s * 1000) / 1000, "end_s": math.floor(e * 1000) / 1000}
+        )
     placed.sort(key=lambda w: (w["start_s"], w["end_s"]))
     if placed:
         out.words += placed
