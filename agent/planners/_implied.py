@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["ImpliedSteps"]
 
 PRODUCER_COST = 0.1  # a step the request did not ask for (that says its quote, turns a result)
+IDENTICAL_COPY_COST = 0.35  # a copy for a named variant ("one piano, one harp") that differs in nothing: as a file left unused
 PRODUCER_CREDIT = 0.25  # share of a backed producer's clause similarity that the plan earns
 _SAME_CONCEPT = 0.45  # MiniLM similarity of a word to an option or field name that counts as naming it
 _NAMED_FIELD = 0.75  # …and of a word to an output field (only near-synonyms: "voice" is not the vocals)
@@ -320,8 +321,10 @@ class ImpliedSteps:
             (p for p in step.card.plain_params if p.name == "seed" and strip_optional(p.annotation) is int),
             None,
         )
+        copies = []
         for k in range(quantity.count):
             copy = step if k == 0 else self._clone(step)
+            copies.append(copy)
             copy.why = (
                 (step.why + "; " if k == 0 and step.why else "")
                 + f"result {k + 1} of {quantity.count}"
@@ -338,6 +341,10 @@ class ImpliedSteps:
                     twin = self._clone(reader)
                     twin.why = f"{reader.why or reader.card.name}, for result {k + 1}"
                     twin.args = {n: _rewired(v, step.id, copy.id) for n, v in reader.args.items()}
+        if quantity.variants and all(_same_args(c, copies[0]) for c in copies[1:]):
+            # "one piano and one harp rendition" read as two identical steps: the variants name
+            # options of another tool, so the reading that takes them should win
+            self.cost += IDENTICAL_COPY_COST * (len(copies) - 1)
 
     def _vary(self, maker: DraftStep, copy: DraftStep, variant: str, first: bool) -> None:
         """Give the input ``maker`` makes for ``copy`` the options ``variant`` names: the maker
@@ -378,6 +385,11 @@ class ImpliedSteps:
             sims = self.catalog.similarities(said, [target])[:, 0]
             hits = [i for i in range(len(said)) if sims[i] >= threshold]
         return any(not (set(said[max(0, i - 2) : i]) & _NEGATIONS) for i in hits)
+
+
+def _same_args(a: DraftStep, b: DraftStep) -> bool:
+    """Whether two copies of a step do the same (their inputs, once renamed, and options)."""
+    return {n: _rewired(v, b.id, a.id) for n, v in b.args.items()} == a.args and a.card is b.card
 
 
 def _takes_exactly(card: ToolCard, given: Any, made: Any) -> bool:

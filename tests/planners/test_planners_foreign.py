@@ -338,3 +338,25 @@ def test_a_stem_given_only_sometimes_is_not_split_out_because_its_name_is_said(p
     plan = _plan(planner, registry, "i want my guitar riff played by a flute instead", [recording])
     assert _tools(plan) == ["notes_from_audio", "render_midi"]
     assert plan.steps[0].args == {"audio": "@interview.wav"}
+
+
+def test_named_variants_that_change_nothing_lose_to_the_tool_they_are_options_of(planner, recording):
+    """ "one piano and one harp rendition of my humming", with a relevance model sure the
+    clause asks for the transcriber: two identical transcriptions ignore the variants, so the
+    reading where the renderer takes one instrument each wins."""
+    import numpy as np
+
+    from agent.planners._request import read_request
+    from agent.planners._search import search
+
+    registry = Registry([notes_from_audio, render_midi])
+    catalog = planner.catalog(registry)
+    kinds = {recording: "Audio"}
+    request = read_request("one piano and one harp rendition of my hummed melody", [recording], kinds)
+    order = [card.name for card in catalog.cards]
+    tools = np.zeros((1, len(order)))
+    tools[0, order.index("notes_from_audio")], tools[0, order.index("render_midi")] = 0.58, 0.07
+    ranked, _ = search(catalog, request, kinds, tools, np.array([0.23]))
+    steps = ranked[0].builder.steps
+    assert [s.card.name for s in steps] == ["notes_from_audio", "render_midi", "render_midi"]
+    assert [s.args.get("instrument") for s in steps[1:]] == ["piano", "harp"]
