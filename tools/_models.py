@@ -28,6 +28,7 @@ __all__ = [
     "CATALOG",
     "MANIFEST",
     "Installed",
+    "best_installed",
     "ModelEntry",
     "check_folder",
     "find_model",
@@ -260,6 +261,13 @@ def installed(name: str) -> Installed | None:
     if snapshot is not None:
         return Installed(entry, snapshot, "hf-cache", snapshot.name)
     return None
+
+
+def best_installed(backend: str) -> Installed | None:
+    """The highest-ranked installed model of ``backend`` (``auto``'s choice), or None."""
+    found = [installed(e.name) for e in CATALOG.values() if e.backend == backend]
+    ranked = sorted((m for m in found if m is not None), key=lambda m: -m.entry.rank)
+    return ranked[0] if ranked else None
 
 
 def model_path(name: str) -> Path | None:

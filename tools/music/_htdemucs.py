@@ -31,7 +31,7 @@ import numpy as np
 
 from tools import ToolContext
 from tools._devices import MODELS, on_device, torch_size
-from tools._models import CATALOG, Installed, installed, weights_file
+from tools._models import Installed, best_installed, weights_file
 from tools._torch_env import without_broken_torchaudio
 from tools.errors import BadInput
 
@@ -66,9 +66,7 @@ def available() -> bool:
 
 def best_model() -> Installed | None:
     """The highest-ranked installed HTDemucs model (the 6-stem one when present), or None."""
-    found = [installed(e.name) for e in CATALOG.values() if e.backend == BACKEND]
-    ranked = sorted((m for m in found if m is not None), key=lambda m: -m.entry.rank)
-    return ranked[0] if ranked else None
+    return best_installed(BACKEND)
 
 
 def separate(model: Installed, channels: np.ndarray, sr: int, ctx: ToolContext) -> Separation:

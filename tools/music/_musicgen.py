@@ -21,7 +21,7 @@ import numpy as np
 
 from tools import BadInput, ToolContext
 from tools._devices import MODELS, half_precision, on_device, torch_size
-from tools._models import CATALOG, Installed, installed
+from tools._models import Installed, best_installed
 from tools._torch_env import without_broken_torchaudio
 
 __all__ = ["MAX_DURATION_S", "BACKEND", "available", "best_model", "generate"]
@@ -39,9 +39,7 @@ def available() -> bool:
 
 def best_model() -> Installed | None:
     """The highest-ranked installed MusicGen model, or None."""
-    found = [installed(e.name) for e in CATALOG.values() if e.backend == BACKEND]
-    ranked = sorted((m for m in found if m is not None), key=lambda m: -m.entry.rank)
-    return ranked[0] if ranked else None
+    return best_installed(BACKEND)
 
 
 def generate(

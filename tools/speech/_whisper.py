@@ -26,7 +26,7 @@ import numpy as np
 from .. import ToolContext
 from .._devices import MODELS, half_precision, on_device, torch_size
 from .._media import iter_audio_blocks
-from .._models import CATALOG, Installed, installed
+from .._models import Installed, best_installed
 from .._torch_env import without_broken_torchaudio
 from ..errors import BadInput
 from ._audio import peak_dbfs, to_pcm16
@@ -62,9 +62,7 @@ def available() -> bool:
 
 def best_model() -> Installed | None:
     """The highest-ranked installed Whisper model, or None."""
-    found = [installed(e.name) for e in CATALOG.values() if e.backend == BACKEND]
-    ranked = sorted((m for m in found if m is not None), key=lambda m: -m.entry.rank)
-    return ranked[0] if ranked else None
+    return best_installed(BACKEND)
 
 
 def languages(model: Installed) -> list[str]:
