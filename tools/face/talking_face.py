@@ -10,6 +10,7 @@ from pydantic import Field
 
 from .._artifacts import Audio, Image, Video
 from .._context import ToolContext
+from .._devices import device
 from .._limits import Limits
 from .._media import write_video
 from .._spec import tool
@@ -103,7 +104,7 @@ def talking_face(
     if portrait.scale < 1.0:
         meta["downscaled_from"] = list(portrait.original_size)
         meta["note"] = f"the photo was scaled down to {width}×{height} (longest side {MAX_SIDE_PX} px)"
-    frames = renderer.frames(portrait, track, audio.path, device=ctx.device)
+    frames = renderer.frames(portrait, track, audio.path, device=device(ctx.device))
     path = ctx.output_path("talking_face.mp4")
     try:
         return write_video(path, _reporting(frames, len(track), ctx), FPS, audio.path, **meta)

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 import numpy as np
 
 from tools import Audio, Midi, ToolContext, tool
+from tools._devices import device
 from tools._files import atomic_write_text
 from tools._limits import Limits
 
@@ -74,7 +75,7 @@ def music_transcribe(
         notes = transcribe_polyphonic(y, ctx=ctx)
     else:
         y = load_music(audio, sr=16000, max_s=_MAX_S)
-        notes = track_notes(y, 16000, device=ctx.device, ctx=ctx)
+        notes = track_notes(y, 16000, device=device(ctx.device), ctx=ctx)
     midi_path = ctx.output_path("transcription.mid")
     write_midi(notes, midi_path)
     listed = [
