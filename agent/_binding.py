@@ -54,6 +54,12 @@ class OutputRef:
     def pick(self, output: Any) -> Any:
         """The referenced part of the step's output."""
         value = getattr(output, self.field) if self.field else output
+        if value is None and self.field:  # an output the tool gives only sometimes (a stem)
+            made = [k for k, v in vars(output).items() if v is not None]
+            raise ToolError(
+                f"${self.step}.{self.field} is empty: step {self.step!r} did not make one this time "
+                f"(that depends on its backend or options); it made: {', '.join(made) or 'nothing'}"
+            )
         if self.key is None:
             return value
         data = value.load() if isinstance(value, Json) else value

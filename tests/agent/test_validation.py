@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from agent import Plan, PlanError, UserFiles, validate_plan
 from agent._binding import OutputRef, resolve_args
-from tools import Audio, Image, Json, Registry, Text, Video, tool
+from tools import Audio, Image, Json, Registry, Text, ToolError, Video, tool
 from tools._media import write_wav
 
 
@@ -276,3 +276,18 @@ def test_text_output_is_read_for_str(tmp_path):
     transcript = tmp_path / "t.txt"
     transcript.write_text("hello world")
     assert resolve_args(plan.steps["n"], {"t": Text(path=transcript)}) == {"text": "hello world"}
+
+
+def test_an_output_the_step_did_not_make_is_a_clear_error(tmp_path):
+    """A field a tool gives only sometimes (``Audio | None``, a stem only some backends split
+    out) that came back empty stops the reading step with one line saying what was made."""
+
+    class Parts(BaseModel):
+        vocals: Audio
+        drums: Audio | None = None
+
+    made = Parts(vocals=Audio(path=tmp_path / "v.wav"))
+    with pytest.raises(
+        ToolError, match=r"^\$sep\.drums is empty: step 'sep' did not make one .*; it made: vocals$"
+    ):
+        OutputRef("sep", "drums").pick(made)
