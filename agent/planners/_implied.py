@@ -20,8 +20,9 @@ from tools import Json, Param, Text, accepts, type_name
 from tools._types import strip_optional
 
 from ._catalog import STOP_WORDS, ToolCard, is_artifact, is_description, json_keys
+from ._literals import listed_values
 from ._quantities import Quantity
-from ._request import KIND_NOUNS, stem
+from ._request import KIND_NOUNS, stem, words
 
 if TYPE_CHECKING:
     from ._build import DraftStep
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["ImpliedSteps"]
 
 PRODUCER_COST = 0.1  # a step the request did not ask for (that says its quote, turns a result)
-IDENTICAL_COPY_COST = 0.35  # a copy for a named variant ("one piano, one harp") that differs in nothing: as a file left unused
+IDENTICAL_COPY_COST = (
+    0.35  # a copy for a named variant ("one piano, one harp") that differs in nothing: as a file left unused
+)
 PRODUCER_CREDIT = 0.25  # share of a backed producer's clause similarity that the plan earns
 _SAME_CONCEPT = 0.45  # MiniLM similarity of a word to an option or field name that counts as naming it
 _NAMED_FIELD = 0.75  # …and of a word to an output field (only near-synonyms: "voice" is not the vocals)
@@ -45,6 +48,12 @@ _MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
 _SUBJECTS = frozenset("i you he she it we they".split())
 _NAMED_MAKER = 0.3  # how much naming a producing tool counts, against about 1 for its fit
 _MATERIAL_STEMS = frozenset(stem(w) for w in [*_MATERIAL, "to", "text", "from"])
+#: Words asking for one result per listed value ("… on piano and harp, to compare them").
+_APART = frozenset(
+    "each both separate separately compare comparing comparison versions variants respectively apart "
+    "per individually".split()
+)
+_MAX_LISTED = 8
 _NEGATIONS = frozenset("ignore ignoring without no not minus except remove removing strip stripping".split())
 
 
@@ -311,7 +320,11 @@ class ImpliedSteps:
     def repeat(self, step: DraftStep, quantity: Quantity) -> None:
         """Make ``quantity.count`` copies of ``step`` in all: each with the options its variant
         names ("one happy, one calm"), or another seed; the steps that read the step's
-        result are repeated with each copy ("two beds under my voice, mixed separately")."""
+        result are repeated with each copy ("two beds under my voice, mixed separately").
+        Without a count, values listed for one option with a word that asks for one result
+        per value ("on piano, trumpet and violin so they can compare") are the variants."""
+        if quantity.count < 2:
+            quantity = self._listed(step)
         if quantity.count < 2:
             return
         readers = [s for s in self.steps if any(_reads(v, step.id) for v in s.args.values())]
@@ -345,6 +358,18 @@ class ImpliedSteps:
             # "one piano and one harp rendition" read as two identical steps: the variants name
             # options of another tool, so the reading that takes them should win
             self.cost += IDENTICAL_COPY_COST * (len(copies) - 1)
+
+    def _listed(self, step: DraftStep) -> Quantity:
+        """One copy per value the step's words list for one of its options, when they ask for
+        the values apart ("each", "compare", "versions", "A/B"); else one."""
+        text = self.scope_text(step.scope, masked=True)
+        if not (set(words(text)) & _APART or "a/b" in text.lower()):
+            return Quantity()
+        for param in step.card.plain_params:
+            values = listed_values(param, text)[:_MAX_LISTED]
+            if len(values) >= 2:
+                return Quantity(len(values), values)
+        return Quantity()
 
     def _vary(self, maker: DraftStep, copy: DraftStep, variant: str, first: bool) -> None:
         """Give the input ``maker`` makes for ``copy`` the options ``variant`` names: the maker

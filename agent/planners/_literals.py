@@ -21,7 +21,7 @@ from tools._types import strip_optional
 
 from ._request import stem, words
 
-__all__ = ["fill_literals", "parse_durations_s"]
+__all__ = ["fill_literals", "listed_values", "parse_durations_s"]
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -178,6 +178,30 @@ def _key_name(match: re.Match[str]) -> str:
     )
     sign = {"#": "#", "♯": "#", "sharp": "#", "b": "b", "♭": "b", "flat": "b"}.get(accidental, "")
     return f"{tonic}{sign} {'major' if mode.startswith('maj') else 'minor'}"
+
+
+def listed_values(param: Param, text: str) -> list[str]:
+    """Every value ``text`` names for ``param``, in the order said: the choices it uses by
+    name ("an angry and an excited read"), or the instruments ("on piano, trumpet and
+    violin"). Used to tell copies apart; other kinds of option give []."""
+    said = words(text)
+    if param.choices and param.name.lower() not in _SELECTORS:
+        strings = {str(c).lower(): str(c) for c in param.choices}
+        return list(dict.fromkeys(strings[w] for w in said if w in strings))
+    if "instrument" not in param.name.lower() or strip_optional(param.annotation) is not str:
+        return []
+    lowered = " " + " ".join(said) + " "
+    found: list[tuple[int, str]] = []
+    for name in sorted(
+        {*INSTRUMENTS, *(v.lower() for v in _QUOTED_VALUE.findall(param.description))}, key=len, reverse=True
+    ):
+        at = lowered.find(f" {name} ")
+        if at >= 0:
+            found.append((at, name))
+            lowered = lowered.replace(
+                f" {name} ", " " + "_" * len(name) + " ", 1
+            )  # "bass guitar" is not also "bass"
+    return [name for _, name in sorted(found)]
 
 
 def _instrument(text: str, doc: str) -> str | None:

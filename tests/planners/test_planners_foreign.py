@@ -360,3 +360,20 @@ def test_named_variants_that_change_nothing_lose_to_the_tool_they_are_options_of
     steps = ranked[0].builder.steps
     assert [s.card.name for s in steps] == ["notes_from_audio", "render_midi", "render_midi"]
     assert [s.args.get("instrument") for s in steps[1:]] == ["piano", "harp"]
+
+
+def test_values_listed_for_an_option_give_one_result_each_when_asked_apart(planner, tmp_path):
+    """ "on piano, cello and harp so I can compare them": one rendering per instrument; the same
+    list without a word asking for them apart ("a piece for piano and cello") is one result."""
+    registry = Registry([notes_from_audio, render_midi])
+    tune = tmp_path / "tune.mid"
+    track = bytes([0, 0x90, 60, 90, 0x60, 0x80, 60, 0, 0, 0xFF, 0x2F, 0])
+    tune.write_bytes(
+        b"MThd" + bytes([0, 0, 0, 6, 0, 0, 0, 1, 0, 96]) + b"MTrk" + bytes([0, 0, 0, 12]) + track
+    )
+    plan = _plan(planner, registry, "play tune.mid on piano, cello and harp so I can compare them", [tune])
+    assert [(s.tool, s.args.get("instrument")) for s in plan.steps] == [
+        ("render_midi", "piano"), ("render_midi", "cello"), ("render_midi", "harp")
+    ]  # fmt: skip
+    plan = _plan(planner, registry, "play tune.mid on piano and cello together", [tune])
+    assert _tools(plan) == ["render_midi"]
