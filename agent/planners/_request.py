@@ -78,7 +78,8 @@ VERBS = frozenset(
     detect estimate find identify check determine figure work tell give send show separate split isolate
     extract remove pull strip animate have let get use apply change adjust set describe summarize summarise
     classify judge rate score count compute build draw resize crop rotate blur sharpen caption label sort
-    record export save return speed slow shorten trim cut loop fade normalize normalise match follow""".split()
+    record export save return speed slow shorten trim cut loop fade normalize normalise match follow talk gesture
+    dance move""".split()
 )
 #: Words of a clause that only hands back what the others made ("and give me the audio").
 _FILLER = frozenset(

@@ -36,6 +36,10 @@ def test_clauses_split_on_then_and_before_a_verb_and_layering():
         "Split this track into vocals and instrumental"
     ]
     assert _clauses("Create a 30 second drum and bass track") == ["Create a 30 second drum and bass track"]
+    assert _clauses("make my avatar talk and gesture to this line") == [
+        "make my avatar talk",
+        "gesture to this line",
+    ]
     layered = read_request("Say 'hi' happily, with festive music underneath.", [], {}).clauses
     assert [c.layered for c in layered] == [False, True]
 
