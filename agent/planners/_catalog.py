@@ -23,7 +23,7 @@ from tools import Artifact, Registry, ToolSpec, accepts
 from tools._minilm import Encoder
 from tools._types import artifact_types, is_list, list_item, strip_optional
 
-from ._literals import fill_literals
+from ._literals import fill_literals, spells_values
 from ._request import stem, words
 
 __all__ = ["DETAIL", "EXAMPLE", "SUMMARY", "Catalog", "Output", "ToolCard", "tool_texts"]
@@ -134,16 +134,6 @@ def is_description(param: Any) -> bool:
     return bool(opening & {"description", "describing", "describes", "prompt"})
 
 
-def _spelled_option(param: Any) -> bool:
-    """Whether a value the request states for ``param`` could only mean this kind of option:
-    a free-text or numeric option other than a duration (not a choice, not a switch)."""
-    ann = strip_optional(param.annotation)
-    name = param.name.lower()
-    if param.choices or ann is bool or "dur" in name or "length" in name or name.endswith("_s"):
-        return False
-    return ann in (str, int, float) and not is_description(param)
-
-
 class Catalog:
     """Every tool of a registry, ready for scoring clauses."""
 
@@ -237,13 +227,20 @@ class Catalog:
         switches and durations are left out: "happy" or "10 seconds" suit many steps."""
         if texts not in self._stated:
             found = set()
-            for card in self.cards:
-                spelled = [p for p in card.plain_params if _spelled_option(p)]
+            for card, names in self._spelling:
                 for text in texts:
-                    values = self.literals(card, frozenset(p.name for p in spelled), text, fuzzy=False)
+                    values = self.literals(card, names, text, fuzzy=False)
                     found.update((k, v) for k, v in values.items() if isinstance(v, str | int | float))
             self._stated[texts] = frozenset(found)
         return self._stated[texts]
+
+    @cached_property
+    def _spelling(self) -> list[tuple[ToolCard, frozenset[str]]]:
+        """The tools with options a request can spell out, and those options' names."""
+        found = [
+            (card, frozenset(p.name for p in card.plain_params if spells_values(p))) for card in self.cards
+        ]
+        return [(card, names) for card, names in found if names]
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two short texts."""

@@ -21,7 +21,7 @@ from tools._types import strip_optional
 
 from ._request import stem, words
 
-__all__ = ["fill_literals", "listed_values", "parse_durations_s"]
+__all__ = ["fill_literals", "listed_values", "parse_durations_s", "spells_values"]
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -178,6 +178,25 @@ def _key_name(match: re.Match[str]) -> str:
     )
     sign = {"#": "#", "♯": "#", "sharp": "#", "b": "b", "♭": "b", "flat": "b"}.get(accidental, "")
     return f"{tonic}{sign} {'major' if mode.startswith('maj') else 'minor'}"
+
+
+def spells_values(param: Param) -> bool:
+    """Whether a value the request states for ``param`` could only mean this kind of option,
+    so that a plan leaving it unused has missed something: an instrument, a key, a tempo, or
+    a value its documentation quotes. Choices, switches, durations and plain numbers are not
+    ("happy" or "10 seconds" suit many steps)."""
+    ann = strip_optional(param.annotation)
+    name, doc = param.name.lower(), param.description.lower()
+    if param.choices or ann is bool:
+        return False
+    if ann is str:
+        return (
+            "instrument" in name or name == "key" or name.endswith("_key") or "key such as" in doc
+            or bool(_QUOTED_VALUE.search(param.description))
+        )  # fmt: skip
+    if ann in (int, float) or _is_number(ann):
+        return "tempo" in name or "bpm" in name or "beats per minute" in doc
+    return False
 
 
 def listed_values(param: Param, text: str) -> list[str]:
