@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.models.hub import FakeHub, serve
+from tests.models.hub import FakeHub, serving
 
 REPO = "facebook/musicgen-small"
 
@@ -27,11 +27,5 @@ def small_repo() -> dict[str, bytes]:
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    fake = FakeHub(repos={REPO: small_repo()})
-    server, url = serve(fake)
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serving(FakeHub(repos={REPO: small_repo()}), monkeypatch) as fake:
+        yield fake

@@ -13,7 +13,7 @@ import pytest
 from agent._cache import Cache
 from agent.cli import main
 from tests.agent.clirun import one_line_error, troupe
-from tests.models.hub import COMMIT, FakeHub, serve
+from tests.models.hub import COMMIT, FakeHub, serving
 from tests.models.tiny_htdemucs import SEGMENT_S, SIX, build
 from tools import Audio, BadInput, Cancelled, ToolContext, get_spec
 from tools._devices import device
@@ -153,13 +153,8 @@ def test_pull_fetches_the_checkpoint_from_the_hub_mirror_under_its_path(
         "mdx_final/e51eebcc-c1b80bdd.th": b"another model, not fetched",
     }
     hub = FakeHub(repos={"teamup-tech/Demucs-weights": files}, lfs=tuple(files))
-    server, url = serve(hub)
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    try:
+    with serving(hub, monkeypatch):
         assert main(["models", "pull", "htdemucs"]) == 0
-    finally:
-        server.shutdown()
-        server.server_close()
     found = installed("htdemucs")
     assert found and (found.source, found.revision) == ("pulled", COMMIT)
     assert (found.path / name).read_bytes() == files[name]

@@ -13,7 +13,7 @@ import pytest
 from agent._cache import Cache
 from agent.cli import main
 from tests.agent.clirun import one_line_error, troupe
-from tests.models.hub import FakeHub, serve
+from tests.models.hub import FakeHub, serving
 from tests.models.tiny_kokoro import build, frames_table
 from tools import Audio, BadInput, ToolContext, get_spec
 from tools._models import models_home
@@ -199,13 +199,8 @@ def test_pull_fetches_the_graph_and_the_english_voices_from_the_hub(
     files = {str(p.relative_to(tiny)): p.read_bytes() for p in tiny.rglob("*") if p.is_file()}
     hub = FakeHub(repos={"onnx-community/Kokoro-82M-v1.0-ONNX": {**files, "README.md": b"# card"}})
     hub.lfs = ("onnx/model.onnx",)
-    server, url = serve(hub)
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    try:
+    with serving(hub, monkeypatch):
         assert main(["models", "pull", "kokoro-82m"]) == 0
-    finally:
-        server.shutdown()
-        server.server_close()
     folder = models_home() / "kokoro-82m"
     assert (folder / "onnx" / "model.onnx").read_bytes() == files["onnx/model.onnx"]
     # the English voices come along; a Japanese one and the model card do not
