@@ -136,6 +136,10 @@ class _Validator:
             except PlanFormatError as e:
                 self.issue(str(e))
                 continue
+            for other in step.after:
+                if other not in self.specs:
+                    steps = ", ".join(self.specs) or "(none)"
+                    self.issue(f"it runs after step {other!r}, but no step has that id; steps: {steps}")
             if spec is not None:
                 args = self.bind_args(spec, parsed)
                 bound[step.id] = BoundStep(

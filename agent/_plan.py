@@ -153,6 +153,8 @@ class Step(BaseModel):
         args: argument name → literal, ``"@file"`` or ``"$step[.field]"``.
         timeout_s: time limit per attempt in seconds; the tool's default when unset.
         retries: extra attempts after a retryable failure; the tool's default when unset.
+        after: ids of steps that must finish first although the step uses none of their
+            outputs ("book the room, then send the invitation"); it is skipped if one fails.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -162,6 +164,7 @@ class Step(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = Field(default=None, gt=0)
     retries: int | None = Field(default=None, ge=0, le=10)
+    after: list[str] = Field(default_factory=list, max_length=1000)
 
     @field_validator("tool", "args", mode="before")
     @classmethod
@@ -173,6 +176,11 @@ class Step(BaseModel):
         return {name: parse_value(value) for name, value in self.args.items()}
 
     def dependencies(self) -> set[str]:
+        """Ids of the steps that must finish before this one: those whose outputs it uses
+        and those it runs :attr:`after`."""
+        return self.inputs_from() | set(self.after)
+
+    def inputs_from(self) -> set[str]:
         """Ids of the steps whose outputs this step uses."""
         return {ref.step for ref in iter_refs(self.parsed_args()) if isinstance(ref, StepRef)}
 
@@ -267,7 +275,11 @@ class Plan(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """Plain data as a pipeline file holds it: the steps and the reply, leaving out unset
         optional fields and the planner's notes (confidence, why, alternatives)."""
-        return self.model_dump(exclude_none=True, exclude={"confidence", "why", "alternatives"})
+        data = self.model_dump(exclude_none=True, exclude={"confidence", "why", "alternatives"})
+        for step in data["steps"]:
+            if not step["after"]:
+                del step["after"]  # most steps wait only for their inputs
+        return data
 
     def explained(self) -> dict[str, Any]:
         """The plan with the planner's notes, as ``troupe plan --json`` and MCP's

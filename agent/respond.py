@@ -94,7 +94,7 @@ def next_steps(result: RunResult, registry: Registry, limit: int = 3) -> list[st
     file, the file named by "it" ("put soft piano under it").
     """
     used = {outcome.tool for outcome in result.steps}
-    consumed = {dep for step in result.plan.steps for dep in step.dependencies()}
+    consumed = {dep for step in result.plan.steps for dep in step.inputs_from()}
     made: list[tuple[Artifact, ToolSpec | None, bool]] = []
     for outcome in result.steps:
         if outcome.ok:

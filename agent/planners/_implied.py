@@ -283,7 +283,7 @@ class ImpliedSteps:
                 if param.name in step.args:
                     continue
                 for other in self.steps:
-                    if other is step or step.id in self._upstream(other):
+                    if other is step or step.id in self.upstream(other):
                         continue
                     found = sorted(
                         (fit, f) for f, fit in standing_for(param, other.card)
@@ -294,8 +294,8 @@ class ImpliedSteps:
                         break
         self.order()
 
-    def _upstream(self, step: DraftStep) -> set[str]:
-        """Ids of the steps ``step`` reads, directly or through others."""
+    def upstream(self, step: DraftStep) -> set[str]:
+        """Ids of the steps ``step`` waits for, directly or through others."""
         by_id = {s.id: s for s in self.steps}
         seen: set[str] = set()
         todo = [step]
@@ -471,8 +471,9 @@ def same_name(a: str, b: str) -> bool:
 
 
 def references(step: DraftStep) -> set[str]:
-    """Ids of the steps whose outputs ``step``'s arguments name."""
-    found = set()
+    """Ids of the steps ``step`` waits for: those whose outputs its arguments name, and
+    those the request placed before it."""
+    found = set(step.after)
     for value in step.args.values():
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.startswith("$") and not v.startswith("$$"):

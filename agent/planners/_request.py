@@ -29,8 +29,25 @@ _FILE_NAME = re.compile(r"(?<![\w/])([\w\-/]+\.[A-Za-z0-9]{2,5})\b")
 # some length (see _split); "with …" splits only when what follows is laid under or
 # beside the rest ("with music underneath", "with gestures as well").
 _BREAKS = re.compile(
-    r"\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+"
-    r"|\s+\+\s+|\s+[—–]\s+)",
+    r"(\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+"
+    r"|\s+\+\s+|\s+[—–]\s+))",
+    re.IGNORECASE,
+)
+#: A break or an opening that places the next clause after the previous one: "…, then …",
+#: "Afterwards, …", "Lastly …", "Once that is done, …". Not "and" or a comma: a list of
+#: tasks says nothing about their order.
+_AFTER_BREAK = re.compile(r"\b(?:then|after that)\b", re.IGNORECASE)
+_AFTER_OPENING = re.compile(
+    r"^(?:and\s+|so\s+)?(?:then|afterwards?|after that|after this|next|later|finally|lastly|subsequently"
+    r"|(?:once|when|after) (?:that|this|it|which)(?:'s| is| has been)? (?:done|finished|complete|over|ready)"
+    r"|(?:second|third|fourth|fifth)(?:ly)?|following that)\b",
+    re.IGNORECASE,
+)
+#: A part that only says when the next one happens: "Once payment is done,", "After everything,".
+_AFTER_CONDITION = re.compile(
+    r"(?:and\s+)?(?:(?:once|when|after|as soon as)\b.{0,40}\b(?:done|finished|complete|completed|over|ready|"
+    r"set|booked|paid|sent|made)|(?:after|following) (?:that|this|everything|all (?:of )?(?:this|that))|"
+    r"then|afterwards?|next|later|finally|lastly|subsequently)",
     re.IGNORECASE,
 )
 # Words spoken without quotes: "make grandma say happy birthday Lucy", "robot voice: system failure".
@@ -122,6 +139,8 @@ class Clause:
         files: user files the clause names ("portrait.png", or "this portrait").
         named: those named in full, with their extension.
         layered: the clause lays its result under or over the previous clause's.
+        after: the request places the clause after the previous one ("…, then …",
+            "Afterwards, …", "Once that is done, …").
     """
 
     text: str
@@ -130,6 +149,7 @@ class Clause:
     files: list[Path] = field(default_factory=list)
     named: list[Path] = field(default_factory=list)
     layered: bool = False
+    after: bool = False
     _quantity: tuple[str, Quantity] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -245,9 +265,9 @@ def read_request(text: str, files: list[Path], kinds: dict[Path, str]) -> Reques
 
     hidden = _unquoted_speech(_QUOTES.sub(hide, protect_variants(text.strip())), keep)
     clauses: list[Clause] = []
-    for part, layered in _split(hidden):
+    for part, layered, after in _split(hidden):
         clause = _clause(part, quotes, by_name, kinds)
-        clause.layered = layered
+        clause.layered, clause.after = layered, after
         if not (words(clause.masked) or clause.quotes):
             continue  # punctuation only
         if (
@@ -301,14 +321,25 @@ def _merge(into: Clause, clause: Clause) -> None:
     into.named += [f for f in clause.named if f not in into.named]
 
 
-def _split(text: str) -> list[tuple[str, bool]]:
-    parts: list[tuple[str, bool]] = []
-    for sentence in _BREAKS.split(text):
-        for piece in _split_and(sentence):
+def _split(text: str) -> list[tuple[str, bool, bool]]:
+    """The clauses of ``text``: (words, laid under or over the previous clause's result,
+    placed after the previous clause)."""
+    parts: list[tuple[str, bool, bool]] = []
+    pieces = _BREAKS.split(text)  # sentence, break, sentence, break, …
+    after = False
+    for n in range(0, len(pieces), 2):
+        after = after or bool(n and _AFTER_BREAK.search(pieces[n - 1]))
+        for piece in _split_and(pieces[n]):
             for sub in _split_with(piece):
                 for i, layer in enumerate(_LAYER.split(sub)):
-                    if layer.strip():
-                        parts.append((layer.strip(), i > 0 or _is_layered(layer)))
+                    if not layer.strip():
+                        continue
+                    if _AFTER_CONDITION.fullmatch(layer.strip()):
+                        after = True  # "Once payment is done," orders the clause that follows
+                        continue
+                    opening = _AFTER_OPENING.match(layer.strip())
+                    parts.append((layer.strip(), i > 0 or _is_layered(layer), after or bool(opening)))
+                    after = False
     return parts
 
 

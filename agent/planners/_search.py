@@ -196,6 +196,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
     catalog, request = builder.catalog, builder.request
     previous: DraftStep | None = None
     chosen: list[tuple[DraftStep, Quantity]] = []
+    ordered: list[tuple[DraftStep, DraftStep]] = []  # (before, after) as the request orders them
     for c, scope in groups(choice, request):
         card = catalog.cards[c]
         made = next((s for s in builder.steps if s.card is card and s.producer), None)
@@ -218,12 +219,17 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
         )
         if clause.layered and previous is not None:
             builder.layer(previous, step, scope)
+        if previous is not None and request.clauses[next(i for i in scope if choice[i] == c)].after:
+            ordered.append((previous, step))
         previous = step
         chosen.append((step, _quantity(request, scope)))
     builder.read_named_files()
     builder.wire_matches()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
+    for before, step in ordered:  # "…, then …" with no data between them still runs in that order
+        if before.id not in builder.upstream(step) and step.id not in builder.upstream(before):
+            step.after.add(before.id)
     builder.order()
     return builder
 

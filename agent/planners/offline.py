@@ -213,5 +213,5 @@ def _templates() -> dict[str, str]:
 
 
 def _to_plan(builder: Builder, reply: str | None) -> Plan:
-    steps = [Step(id=s.id, tool=s.card.name, args=s.args) for s in builder.steps]
+    steps = [Step(id=s.id, tool=s.card.name, args=s.args, after=sorted(s.after)) for s in builder.steps]
     return Plan(steps=steps, reply=reply, why={s.id: s.why for s in builder.steps if s.why})

@@ -143,6 +143,19 @@ def test_two_independent_steps_run_together(executor_kind, tmp_path):
     assert started["b"] < finished["a"] and started["a"] < finished["b"]
 
 
+def test_a_step_placed_after_another_waits_for_it_and_is_skipped_if_it_fails(executor_kind, tmp_path):
+    steps = [
+        {"id": "a", "tool": "nap", "args": {"seconds": 0.3, "label": "A"}},
+        {"id": "b", "tool": "nap", "args": {"label": "B"}, "after": ["a"]},
+        {"id": "bad", "tool": "boom", "args": {"message": "no room free"}},
+        {"id": "c", "tool": "nap", "args": {"label": "C"}, "after": ["bad"]},
+    ]
+    result, events = execute(executor_kind, tmp_path, steps)
+    assert statuses(result) == {"a": "finished", "b": "finished", "bad": "failed", "c": "skipped"}
+    assert times(events, "started")["b"] >= times(events, "finished")["a"]
+    assert "'bad'" in result.step("c").error
+
+
 def test_worker_bound_is_respected(executor_kind, tmp_path):
     steps = [{"id": f"s{i}", "tool": "nap", "args": {"seconds": 0.2, "label": str(i)}} for i in range(5)]
     result, events = execute(executor_kind, tmp_path, steps, max_workers=2)

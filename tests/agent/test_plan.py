@@ -116,6 +116,23 @@ def test_missing_plan_file(tmp_path):
         Plan.load(tmp_path / "nope.yaml")
 
 
+def test_a_step_can_wait_for_one_whose_output_it_does_not_use():
+    plan = Plan.from_data(
+        {
+            "steps": [
+                {"id": "book", "tool": "nap"},
+                {"id": "invite", "tool": "nap", "after": ["book"]},
+                {"id": "say", "tool": "join", "args": {"parts": ["$book"]}},
+            ]
+        }
+    )
+    assert plan.graph() == {"book": set(), "invite": {"book"}, "say": {"book"}}
+    assert plan.step("invite").inputs_from() == set()
+    saved = plan.to_dict()["steps"]
+    assert saved[1]["after"] == ["book"] and "after" not in saved[0]  # only where it says something
+    assert Plan.from_text(plan.to_yaml()) == plan
+
+
 def test_plan_graph_from_references():
     plan = Plan.from_data(
         {

@@ -189,6 +189,21 @@ def test_cycle_is_reported():
     assert any("steps form a cycle" in m for m in msgs)
 
 
+def test_waiting_for_a_step_that_is_not_there():
+    [msg] = issues([{"id": "a", "tool": "speak", "args": {"text": "x"}, "after": ["booking"]}])
+    assert msg == "step 'a': it runs after step 'booking', but no step has that id; steps: a"
+
+
+def test_a_cycle_through_waiting_is_reported():
+    msgs = issues(
+        [
+            {"id": "a", "tool": "speak", "args": {"text": "x"}, "after": ["b"]},
+            {"id": "b", "tool": "speak", "args": {"text": "y"}, "after": ["a"]},
+        ]
+    )
+    assert any("steps form a cycle" in m for m in msgs)
+
+
 def test_duplicate_ids():
     msgs = issues([{"id": "a", "tool": "speak", "args": {"text": "x"}}] * 2)
     assert "step 'a': another step has the same id; ids must be unique" in msgs

@@ -377,3 +377,50 @@ def test_values_listed_for_an_option_give_one_result_each_when_asked_apart(plann
     ]  # fmt: skip
     plan = _plan(planner, registry, "play tune.mid on piano and cello together", [tune])
     assert _tools(plan) == ["render_midi"]
+
+
+@tool
+def book_room(hotel: str, date: str) -> Json:
+    """Book a hotel room.
+
+    Args:
+        hotel: the hotel's name.
+        date: the night to book.
+    """
+    raise NotImplementedError
+
+
+@tool
+def send_email(address: str, content: str) -> Json:
+    """Send an email.
+
+    Args:
+        address: who gets it.
+        content: what it says.
+    """
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Book a room at the Grand Hotel for May 3, then send an email to ann@example.com",
+        "Book a room at the Grand Hotel for May 3. Once that's done, send an email to ann@example.com.",
+        "Book a room at the Grand Hotel for May 3. Afterwards, send an email to ann@example.com.",
+    ],
+)
+def test_steps_the_request_puts_in_order_run_in_that_order(planner, request_):
+    """No data passes from the booking to the email, but the user said which comes first."""
+    plan = _plan(planner, Registry([book_room, send_email]), request_)
+    assert _tools(plan) == ["book_room", "send_email"]
+    assert plan.steps[1].after == [plan.steps[0].id]
+
+
+def test_tasks_merely_listed_may_run_in_any_order(planner):
+    plan = _plan(
+        planner,
+        Registry([book_room, send_email]),
+        "Book a room at the Grand Hotel for May 3 and send an email to ann@example.com",
+    )
+    assert sorted(_tools(plan)) == ["book_room", "send_email"]
+    assert all(not step.after for step in plan.steps)
