@@ -72,7 +72,11 @@ def test_a_melody_is_followed_and_the_meta_says_so(tiny_melody: Path, tmp_path: 
     assert y.shape == (16000, 2) and sr == 32000  # exactly 0.5 s at MusicGen's 32 kHz
     assert np.abs(y).max() > 0
     meta = result.audio.meta
-    assert (meta["backend"], meta["model"], meta["licence"]) == ("musicgen", "musicgen-melody", "CC-BY-NC-4.0")
+    assert (meta["backend"], meta["model"], meta["licence"]) == (
+        "musicgen",
+        "musicgen-melody",
+        "CC-BY-NC-4.0",
+    )
     assert meta["non_commercial"] is True and meta["melody_conditioning"] is True
     assert (meta["melody"], meta["melody_used_s"], meta["melody_s"]) == ("tune.wav", 2.0, 2.0)
     assert result.midi.meta["melody_conditioning"] is True
@@ -112,7 +116,11 @@ def test_without_a_melody_model_musicgen_says_what_to_pull_and_auto_says_it_left
 
     install("musicgen-small", tiny_small)
     plain = generate(tmp_path / "d", melody=melody).audio.meta
-    assert (plain["backend"], plain["model"], plain["melody_conditioning"]) == ("musicgen", "musicgen-small", False)
+    assert (plain["backend"], plain["model"], plain["melody_conditioning"]) == (
+        "musicgen",
+        "musicgen-small",
+        False,
+    )
     assert "the melody was not followed" in plain["backend_note"]
 
 

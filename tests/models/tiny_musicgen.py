@@ -67,7 +67,9 @@ def build(folder: Path, seed: int = 0, melody: bool = False) -> Path:
         num_codebooks=4, max_position_embeddings=512, pad_token_id=32, bos_token_id=32,
     )  # fmt: skip
     parts = {"text_encoder": text.to_dict(), "audio_encoder": audio.to_dict(), "decoder": decoder.to_dict()}
-    config = MusicgenMelodyConfig(**parts, num_chroma=12, chroma_length=235) if melody else MusicgenConfig(**parts)
+    config = (
+        MusicgenMelodyConfig(**parts, num_chroma=12, chroma_length=235) if melody else MusicgenConfig(**parts)
+    )
     torch.manual_seed(seed)
     model = (MusicgenMelodyForConditionalGeneration if melody else MusicgenForConditionalGeneration)(config)
     with torch.no_grad():  # EnCodec's codebooks start as zeros: every code would decode alike
