@@ -63,6 +63,14 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     return {"musicgen": f"{model.entry.name}@{model.revision}" if model else None}
 
 
+def _runs_musicgen(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call runs MusicGen, which uses the step's GPU."""
+    description = args.get("description", "soft piano")
+    duration_s = args.get("duration") or read_description(description).duration_s or _DEFAULT_DURATION_S
+    model, _ = _choose(args.get("backend", "auto"), duration_s, args.get("melody") is not None)
+    return model is not None
+
+
 @tool(
     tags=("music", "generation", "midi"),
     examples=(
@@ -79,6 +87,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     ),
     timeout_s=300,
     cache_extra=_models_behind,
+    gpu_when=_runs_musicgen,
 )
 def music_generate(
     description: Annotated[str, Field(max_length=2000)] = "soft piano",
