@@ -104,7 +104,7 @@ class RayRunner:
         self.placement = placement
         self.files = files
         _connect(address)
-        self._hosts: dict[tuple[str, str], Any] = {}  # (tool, version) → ToolHost actor
+        self._hosts: dict[tuple, Any] = {}  # (tool, version, GPUs) → ToolHost actor
         self._lock = threading.Lock()
 
     # -- StepRunner ------------------------------------------------------------------
@@ -123,7 +123,7 @@ class RayRunner:
     def _follow(self, job: Job) -> None:
         """Start ``job`` on the cluster and relay what it sends until it ends or is stopped."""
         try:
-            stream, stop = self._start(job)
+            stream, stop, host_key = self._start(job)
         except Exception as e:  # an unpicklable argument, a resource Ray cannot parse…
             job.report(Failed(job, ToolError(f"{job.spec.name} could not be sent to Ray: {e}")))
             return
@@ -147,13 +147,13 @@ class RayRunner:
             job.report(Failed(job, Cancelled(f"step {job.step_id!r} was cancelled")))
         except ray.exceptions.RayError as e:
             if isinstance(e, ray.exceptions.RayActorError):
-                self._forget_host(job.spec)
+                self._forget_host(host_key)
             job.report(Failed(job, _explain(job.spec, e)))
         except Exception as e:  # writing the returned files failed, for one
             job.report(Failed(job, e))
 
-    def _start(self, job: Job) -> tuple[Any, Callable[[], None]]:
-        """Launch the attempt; returns its message stream and how to stop it."""
+    def _start(self, job: Job) -> tuple[Any, Callable[[], None], tuple | None]:
+        """Launch the attempt; returns its message stream, how to stop it and which actor runs it."""
         copy = self._copies_files()
         attempt = Attempt(
             spec=_shippable(job.spec),
@@ -170,17 +170,18 @@ class RayRunner:
         if self.placement == "tasks":
             task = _run_task if streaming else _run_task_whole
             stream = task.options(**ray_options(resources)).remote(attempt)
-            return stream, lambda: ray.cancel(stream)
-        host, key = self._host(job.spec, resources), uuid.uuid4().hex
+            return stream, lambda: ray.cancel(stream), None
+        host_key = (job.spec.name, job.spec.version, resources.get("gpu", 0))
+        host, key = self._host(host_key, resources), uuid.uuid4().hex
         if streaming:
             stream = host.run.options(num_returns="streaming").remote(key, attempt)
         else:
             stream = host.run_whole.remote(key, attempt)
-        return stream, lambda: host.cancel.remote(key)
+        return stream, lambda: host.cancel.remote(key), host_key
 
-    def _host(self, spec: ToolSpec, resources: dict[str, float]) -> Any:
-        """The tool's actor for steps that need ``resources``, started on first use."""
-        key = (spec.name, spec.version, resources.get("gpu", 0))
+    def _host(self, key: tuple, resources: dict[str, float]) -> Any:
+        """The actor under ``key`` (tool, version, GPUs) for steps that need ``resources``,
+        started on first use."""
         with self._lock:
             host = self._hosts.get(key)
             if host is None:
@@ -194,10 +195,9 @@ class RayRunner:
                 self._hosts[key] = host
             return host
 
-    def _forget_host(self, spec: ToolSpec) -> None:
-        with self._lock:  # a new one starts on next use
-            for key in [k for k in self._hosts if k[:2] == (spec.name, spec.version)]:
-                del self._hosts[key]
+    def _forget_host(self, key: tuple | None) -> None:
+        with self._lock:
+            self._hosts.pop(key, None)  # a new one starts on next use
 
     def _copies_files(self) -> bool:
         if self.files != "auto":

@@ -185,3 +185,32 @@ def test_on_a_cluster_with_a_gpu_only_the_model_steps_hold_it(tmp_path: Path) ->
         assert report[run]["net"] == {"device": "cuda", "gpus": ["0"]}, report
         assert report[run]["dsp"] == {"device": "cpu", "gpus": []}, report
     assert report["tasks/cpu"]["net"] == {"device": "cpu", "gpus": []}, report
+
+
+@tool(cache=False, retries=1)
+def dies_once(marker: str) -> str:
+    """End the worker process the first time (as a crash would), answer the second.
+
+    Args:
+        marker: a file that says the first attempt happened.
+    """
+    if not os.path.exists(marker):
+        Path(marker).write_text("died once")
+        os._exit(1)
+    return str(os.getpid())
+
+
+@pytest.mark.ray
+def test_a_lost_actor_is_replaced_for_the_retry(ray_cluster, tmp_path: Path) -> None:
+    from agent import Executor, Plan, RunStore, UserFiles, validate_plan
+    from agent._ray import RayRunner
+    from tools import Registry
+
+    steps = [{"id": "d", "tool": "dies_once", "args": {"marker": str(tmp_path / "marker")}}]
+    plan = validate_plan(Plan.from_data({"steps": steps}), Registry([dies_once]), UserFiles([]))
+    runner = RayRunner(placement="actors")
+    result = Executor(runner, retry_backoff_s=0.0).run(plan, RunStore(tmp_path / "runs").new_run("lost"))
+    runner.close()
+    step = result.step("d")
+    assert step.status == "finished" and step.attempts == 2, step.error
+    assert int(step.output) != os.getpid()
