@@ -121,7 +121,7 @@ def _generate_on(
             f"duration {duration_s:g} s needs {n_tokens} MusicGen steps; this model makes at most {limit}"
         )
     inputs = tokenizer([description], return_tensors="pt", padding=True).to(dev)
-    if melody is not None:  # (1, frames, chroma), before the text in the decoder's cross-attention
+    if melody is not None:  # (1, frames, chroma): projected, then put before the text's encoding
         inputs["input_features"] = torch.from_numpy(melody[None]).to(dev, net.dtype)
     progress = _Progress(ctx, n_tokens)
     with _LOCK, torch.inference_mode():
