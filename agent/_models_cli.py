@@ -24,7 +24,7 @@ from tools._models import (
     find_model,
     installed,
     models_home,
-    weights_file,
+    weight_files,
 )
 
 __all__ = ["add_models_command"]
@@ -148,7 +148,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     check_folder(entry, source)
     files = [
         *entry.files,
-        weights_file(entry, source),
+        *weight_files(entry, source),
         *(f for f in entry.optional if (source / f).is_file()),
     ]
     home = models_home()

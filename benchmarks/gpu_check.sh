@@ -2,7 +2,7 @@
 # The neural backends on a CUDA GPU, in one run of under 5 minutes.
 #
 # For a session lent a GPU machine: it gets a copy of this repository and no network. So this
-# script cannot pull real weights; it builds the tests' tiny random MusicGen, Whisper, HTDemucs and Kokoro and
+# script cannot pull real weights; it builds the tests' tiny random MusicGen (and -melody), Whisper, HTDemucs and Kokoro and
 # checks the plumbing on CUDA: device choice (auto → cuda), fp16 loading, the shared model
 # cache, generation, word alignment and overlap-added separation on the GPU, then prints benchmarks/models.py --tiny's
 # figures for the CPU and CUDA side by side. Real speed needs real weights (troupe models pull).
@@ -29,6 +29,7 @@ PY
 echo "== tiny-model tests on CUDA (auto picks the GPU) =="
 timeout 200 "$PY" -m pytest -q -p no:cacheprovider \
     tests/models/test_devices.py tests/models/test_whisper.py tests/models/test_musicgen.py \
+    tests/models/test_musicgen_melody.py \
     tests/models/test_htdemucs.py tests/models/test_kokoro.py || status=$?
 
 echo "== benchmarks/models.py --tiny (CPU and CUDA) =="

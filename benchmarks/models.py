@@ -1,13 +1,14 @@
 """Speed and memory of each installed neural backend, on the CPU and on CUDA when there is one.
 
-For every backend with an installed model (MusicGen for music_generate, Whisper for
-transcribe, HTDemucs for music_separate, Kokoro for text_to_speech) and every device, the tool is called through its spec as a plan step would be:
+For every backend with an installed model (MusicGen for music_generate — and MusicGen-melody
+following a tone melody — Whisper for transcribe, HTDemucs for music_separate, Kokoro for
+text_to_speech) and every device, the tool is called through its spec as a plan step would be:
 the first call loads the model (timed apart), the next ``--repeat`` calls are timed and their
 median is reported as seconds of compute per second of audio made or heard (real-time
 factor: below 1 is faster than real time). Memory: the process's peak resident set (it only
 grows, so read it in the order printed) and, on CUDA, torch's peak allocation for the step.
 
-``--tiny`` builds the tests' tiny random MusicGen, Whisper, HTDemucs and Kokoro into a
+``--tiny`` builds the tests' tiny random MusicGen (and -melody), Whisper, HTDemucs and Kokoro into a
 temporary ``TROUPE_HOME`` and times them: the plumbing (loading, audio I/O, the utterance
 cutter, generation loops, word alignment, overlap-added segments, phonemising), not the real
 models' speed. Real figures need real weights: ``troupe models pull whisper-small`` /
@@ -73,7 +74,9 @@ def install_tiny_models(home: Path, only: str | None = None) -> None:
 
     build_dir = home / "build"
     tiny = (
-        ("musicgen-small", tiny_musicgen.build), ("whisper-small", tiny_whisper.build),
+        ("musicgen-small", tiny_musicgen.build),
+        ("musicgen-melody", lambda folder: tiny_musicgen.build(folder, melody=True)),
+        ("whisper-small", tiny_whisper.build),
         ("htdemucs", tiny_htdemucs.build), ("kokoro-82m", tiny_kokoro.build),
     )  # fmt: skip
     for name, build in tiny:
@@ -142,6 +145,11 @@ def backends(speech, mix) -> dict[str, Callable[[str, Path], float] | None]:
         get_spec(music_generate).invoke(args, ToolContext(output_dir=out, device=dev))
         return MUSIC_S
 
+    def musicgen_melody(dev: str, out: Path) -> float:
+        args = {"description": "soft piano", "duration": MUSIC_S, "backend": "musicgen", "melody": mix}
+        get_spec(music_generate).invoke(args, ToolContext(output_dir=out, device=dev))
+        return MUSIC_S
+
     def whisper(dev: str, out: Path) -> float:
         args = {"audio": speech, "backend": "whisper", "language": "en"}
         get_spec(transcribe).invoke(args, ToolContext(output_dir=out, device=dev))
@@ -158,6 +166,9 @@ def backends(speech, mix) -> dict[str, Callable[[str, Path], float] | None]:
 
     return {
         f"musicgen ({_name(_musicgen.best_model())})": musicgen if _musicgen.best_model() else None,
+        f"musicgen ({_name(_musicgen.best_model(melody=True))}, with a melody)": (
+            musicgen_melody if _musicgen.best_model(melody=True) else None
+        ),
         f"whisper ({_name(_whisper.best_model())})": whisper if _whisper.best_model() else None,
         f"htdemucs ({_name(_htdemucs.best_model())})": htdemucs if _htdemucs.best_model() else None,
         f"kokoro ({_name(_kokoro.model())})": kokoro if _kokoro.model() else None,

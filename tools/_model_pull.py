@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._models import MANIFEST, Installed, ModelEntry, models_home
+from ._models import MANIFEST, Installed, ModelEntry, models_home, shards
 from .errors import TroupeError
 
 __all__ = ["PullError", "RemoteFile", "listing", "pull", "remote_files"]
@@ -111,7 +111,14 @@ def remote_files(entry: ModelEntry, client: Any) -> tuple[str, list[RemoteFile]]
         raise PullError(
             f"{entry.repo_id}@{entry.revision} lacks {', '.join(missing)}; cannot install {entry.name}"
         )
-    names = [*entry.files, *([weights] if weights else []), *(f for f in entry.optional if f in listing)]
+    if weights and weights.endswith(".index.json"):  # sharded: the index and every shard
+        parts = shards(weights, list(listing))
+        if not parts:
+            raise PullError(f"{entry.repo_id}@{entry.revision} has {weights} but none of its shards")
+        weights_names = [weights, *parts]
+    else:
+        weights_names = [weights] if weights else []
+    names = [*entry.files, *weights_names, *(f for f in entry.optional if f in listing)]
     return commit, [listing[n] for n in names]
 
 

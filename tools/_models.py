@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,14 @@ __all__ = [
     "missing_files",
     "model_path",
     "models_home",
+    "shards",
+    "weight_files",
     "weights_file",
 ]
 
 #: The manifest ``pull`` and ``import`` write into a model folder.
 MANIFEST = "troupe-model.json"
+_INDEX = ".index.json"  # transformers' sharded checkpoints: model.safetensors.index.json
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,13 @@ class ModelEntry:
         revision: the branch, tag or commit ``pull`` fetches.
         files: files the folder must hold.
         weights: weight files of which the folder must hold at least one (pulled: the first
-            one the repository has).
+            one the repository has); a ``*.index.json`` stands for transformers' sharded
+            weights: the folder must hold every shard it names (:func:`weight_files`).
         size: approximate download size, for people.
         licence: SPDX identifier of the weights' licence.
         non_commercial: the licence forbids commercial use; ``pull`` says so before downloading.
-        rank: among models of the same backend, ``auto`` prefers the higher rank.
+        rank: among models of the same backend, ``auto`` prefers the higher rank (MusicGen's
+            melody model ranks lowest: it is chosen for a melody, or when it is the only one).
         model_type: ``model_type`` its ``config.json`` must declare (None: not checked).
         optional: files ``pull`` and ``import`` also copy when the source has them (older
             tokenizer formats), not needed for the folder to count as installed.
@@ -139,6 +145,13 @@ CATALOG: dict[str, ModelEntry] = {
             files=_MUSICGEN_FILES, weights=_WEIGHTS, size="≈8 GB", licence="CC-BY-NC-4.0",
             non_commercial=True, rank=2, model_type="musicgen",
         ),
+        ModelEntry(
+            name="musicgen-melody", task="music from a description, following a melody", tool="music_generate",
+            backend="musicgen", repo_id="facebook/musicgen-melody", revision="main",
+            files=(*_MUSICGEN_FILES, "preprocessor_config.json"),
+            weights=("model.safetensors.index.json", *_WEIGHTS), size="≈6.2 GB", licence="CC-BY-NC-4.0",
+            non_commercial=True, rank=0, model_type="musicgen_melody",
+        ),
         *(
             ModelEntry(
                 name=f"whisper-{size}", task="speech to text with word timings, 99 languages",
@@ -209,16 +222,43 @@ def find_model(name: str) -> ModelEntry:
 
 
 def missing_files(entry: ModelEntry, folder: Path) -> list[str]:
-    """The files ``entry`` needs that ``folder`` lacks (weights as "a or b")."""
+    """The files ``entry`` needs that ``folder`` lacks (weights as "a or b", and the shards a
+    sharded checkpoint's index names)."""
     missing = [f for f in entry.files if not (folder / f).is_file()]
     if entry.weights and not any((folder / w).is_file() for w in entry.weights):
         missing.append(" or ".join(entry.weights))
-    return missing
+    return missing + [f for f in weight_files(entry, folder)[1:] if not (folder / f).is_file()]
 
 
 def weights_file(entry: ModelEntry, folder: Path) -> str | None:
     """The first of ``entry.weights`` that ``folder`` holds."""
     return next((w for w in entry.weights if (folder / w).is_file()), None)
+
+
+def weight_files(entry: ModelEntry, folder: Path) -> list[str]:
+    """The weights ``folder`` holds for ``entry``: the file :func:`weights_file` picks and, when
+    that is a sharded checkpoint's index (``model.safetensors.index.json``), every shard its
+    ``weight_map`` names (present or not); an index that cannot be read names none."""
+    first = weights_file(entry, folder)
+    if first is None:
+        return []
+    if not first.endswith(_INDEX):
+        return [first]
+    try:
+        mapping = json.loads((folder / first).read_text(encoding="utf-8"))["weight_map"]
+        names = sorted({str(v) for v in mapping.values()})
+        names = [n for n in names if Path(n).name == n and n not in (".", "..")]  # no way out of the folder
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        names = []
+    return [first, *names]
+
+
+def shards(index: str, names: list[str]) -> list[str]:
+    """Among a repository's file ``names``, the shards that sharded checkpoint ``index``
+    (``model.safetensors.index.json``) is saved with: ``model-00001-of-00002.safetensors``…"""
+    stem, ext = index.removesuffix(_INDEX).rsplit(".", 1)
+    pattern = re.compile(rf"{re.escape(stem)}-\d+-of-\d+\.{re.escape(ext)}")
+    return sorted(n for n in names if pattern.fullmatch(n))
 
 
 def check_folder(entry: ModelEntry, folder: Path) -> None:

@@ -90,6 +90,7 @@ class ToolSpec:
     resources: dict[str, float] = field(default_factory=dict)
     env: tuple[str, ...] = ()
     cache_extra: Callable[[dict[str, Any]], Any] | None = field(default=None, repr=False)
+    gpu_when: Callable[[dict[str, Any]], bool] | None = field(default=None, repr=False)
     input_model: type[BaseModel] = field(default=BaseModel, repr=False)
 
     # -- outputs ---------------------------------------------------------------------
@@ -262,6 +263,7 @@ def tool(
     resources: dict[str, float] | None = None,
     env: Sequence[str] = (),
     cache_extra: Callable[[dict[str, Any]], Any] | None = None,
+    gpu_when: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Any:
     """Turn a typed function into a tool; works bare (``@tool``) or with options.
 
@@ -290,6 +292,10 @@ def tool(
         cache_extra: ``cache_extra(args)`` returns what else the result depends on (the
             backend ``auto`` resolves to, the revision of the model it loads) as JSON-ready
             data; it joins the cache key. It must be quick and must not go online.
+        gpu_when: ``gpu_when(args)`` says whether a call with these arguments would run a
+            model that uses a GPU when its step has one (a neural backend that is installed,
+            chosen or picked by ``auto``); a scheduler such as the Ray executor then reserves
+            a GPU for that step, and for no other. Quick, offline; an exception counts as no.
 
     Raises:
         ToolDefinitionError: the function lacks type hints or docs; every problem is listed.
@@ -310,6 +316,7 @@ def tool(
             resources=dict(resources or {}),
             env=tuple(env),
             cache_extra=cache_extra,
+            gpu_when=gpu_when,
         )
         setattr(f, _MARK, spec)
         return f

@@ -5,12 +5,14 @@ runner only carries one attempt to a Ray worker and its news back, so a plan beh
 same on Ray as on local threads.
 
 Where an attempt runs (``placement=``)
-    ``"tasks"`` (default): each attempt is a Ray task with the tool's resources, so steps
+    ``"tasks"`` (default): each attempt is a Ray task with the step's resources (the tool's
+    hints, plus a GPU when the call runs a model that uses one: :mod:`._resources`), so steps
     spread over the cluster as resources allow. Ray reuses worker processes between tasks,
     so a model a tool caches per process usually stays loaded, but nothing pins it.
     ``"actors"``: each tool gets one long-lived actor holding the tool's resources (its GPU,
     say); every step of that tool runs on it, on threads, so the model loads exactly once.
-    Steps of one tool then share that actor's node and process.
+    Steps of one tool then share that actor's node and process. A tool whose steps differ
+    (MusicGen on a GPU for some, composing on the CPU for others) gets one actor for each.
 
 Either way an attempt is a *streaming generator* (:mod:`._worker`): progress reports flow
 back as they are yielded, then one final outcome. A driver thread per attempt relays them to
@@ -49,6 +51,7 @@ from tools import Cancelled, ToolError, ToolRetry, ToolSpec, TroupeError
 
 from .._runner import Done, Failed, Job, Progress
 from ._files import place_outputs, upload_inputs
+from ._resources import step_resources
 from ._worker import POLL_S, Attempt, ToolHost, run_attempt, run_attempt_whole
 
 __all__ = ["RayRunner"]
@@ -101,7 +104,7 @@ class RayRunner:
         self.placement = placement
         self.files = files
         _connect(address)
-        self._hosts: dict[tuple[str, str], Any] = {}  # (tool, version) → ToolHost actor
+        self._hosts: dict[tuple, Any] = {}  # (tool, version, GPUs) → ToolHost actor
         self._lock = threading.Lock()
 
     # -- StepRunner ------------------------------------------------------------------
@@ -120,7 +123,7 @@ class RayRunner:
     def _follow(self, job: Job) -> None:
         """Start ``job`` on the cluster and relay what it sends until it ends or is stopped."""
         try:
-            stream, stop = self._start(job)
+            stream, stop, host_key = self._start(job)
         except Exception as e:  # an unpicklable argument, a resource Ray cannot parse…
             job.report(Failed(job, ToolError(f"{job.spec.name} could not be sent to Ray: {e}")))
             return
@@ -144,13 +147,13 @@ class RayRunner:
             job.report(Failed(job, Cancelled(f"step {job.step_id!r} was cancelled")))
         except ray.exceptions.RayError as e:
             if isinstance(e, ray.exceptions.RayActorError):
-                self._forget_host(job.spec)
+                self._forget_host(host_key)
             job.report(Failed(job, _explain(job.spec, e)))
         except Exception as e:  # writing the returned files failed, for one
             job.report(Failed(job, e))
 
-    def _start(self, job: Job) -> tuple[Any, Callable[[], None]]:
-        """Launch the attempt; returns its message stream and how to stop it."""
+    def _start(self, job: Job) -> tuple[Any, Callable[[], None], tuple | None]:
+        """Launch the attempt; returns its message stream, how to stop it and which actor runs it."""
         copy = self._copies_files()
         attempt = Attempt(
             spec=_shippable(job.spec),
@@ -160,45 +163,53 @@ class RayRunner:
             output_dir=None if copy else str(job.output_dir),
             inputs=upload_inputs(job.args) if copy else None,
         )
-        if job.spec.resources and (shortfall := _shortfall(ray_options(job.spec.resources))):
+        resources = step_resources(job.spec, job.args, job.device, _cluster_gpus(_period()))
+        if resources and (shortfall := _shortfall(ray_options(resources))):
             job.report(Progress(job, 0.0, shortfall))  # it waits; a timeout or an autoscaler ends that
         streaming = not ray.util.client.ray.is_connected()
         if self.placement == "tasks":
             task = _run_task if streaming else _run_task_whole
-            stream = task.options(**ray_options(job.spec.resources)).remote(attempt)
-            return stream, lambda: ray.cancel(stream)
-        host, key = self._host(job.spec), uuid.uuid4().hex
+            stream = task.options(**ray_options(resources)).remote(attempt)
+            return stream, lambda: ray.cancel(stream), None
+        host_key = (job.spec.name, job.spec.version, resources.get("gpu", 0))
+        host, key = self._host(host_key, resources), uuid.uuid4().hex
         if streaming:
             stream = host.run.options(num_returns="streaming").remote(key, attempt)
         else:
             stream = host.run_whole.remote(key, attempt)
-        return stream, lambda: host.cancel.remote(key)
+        return stream, lambda: host.cancel.remote(key), host_key
 
-    def _host(self, spec: ToolSpec) -> Any:
-        """The tool's actor, started on first use."""
+    def _host(self, key: tuple, resources: dict[str, float]) -> Any:
+        """The actor under ``key`` (tool, version, GPUs) for steps that need ``resources``,
+        started on first use."""
         with self._lock:
-            host = self._hosts.get((spec.name, spec.version))
+            host = self._hosts.get(key)
             if host is None:
-                # An actor holds its resources for life, so it holds only what its tool asks for:
+                # An actor holds its resources for life, so it holds only what its steps ask for:
                 # one CPU held per idle tool would soon leave none for the others.
-                options = ray_options({"cpu": 0, **spec.resources})
+                options = ray_options({"cpu": 0, **resources})
                 host = _ToolHostActor.options(
                     **options,
                     max_concurrency=self.capacity,
                 ).remote()
-                self._hosts[(spec.name, spec.version)] = host
+                self._hosts[key] = host
             return host
 
-    def _forget_host(self, spec: ToolSpec) -> None:
+    def _forget_host(self, key: tuple | None) -> None:
         with self._lock:
-            self._hosts.pop((spec.name, spec.version), None)  # a new one starts on next use
+            self._hosts.pop(key, None)  # a new one starts on next use
 
     def _copies_files(self) -> bool:
         if self.files != "auto":
             return self.files == "copy"
         if ray.util.client.ray.is_connected():  # Ray Client: the cluster is another machine
             return True
-        return _has_other_nodes(int(time.monotonic() // _NODES_TTL_S))
+        return _has_other_nodes(_period())
+
+
+def _period() -> int:
+    """The current stretch of ``_NODES_TTL_S`` seconds, for answers about the cluster that may age."""
+    return int(time.monotonic() // _NODES_TTL_S)
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,6 +217,12 @@ def _has_other_nodes(period: int) -> bool:
     """Whether the cluster has a machine besides this one (asked once per ``period``)."""
     here = ray.get_runtime_context().get_node_id()
     return any(node["Alive"] and node["NodeID"] != here for node in ray.nodes())
+
+
+@functools.lru_cache(maxsize=1)
+def _cluster_gpus(period: int) -> float:
+    """How many GPUs the cluster has in all (asked once per ``period``)."""
+    return float(ray.cluster_resources().get("GPU", 0))
 
 
 def ray_options(hints: dict[str, float]) -> dict[str, Any]:

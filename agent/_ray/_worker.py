@@ -115,10 +115,11 @@ def _done(output: Any, attempt: Attempt, output_dir: Path, originals: dict[Path,
 
 
 def worker_device(requested: str) -> str:
-    """The device a tool gets: a GPU only where Ray gave this step one."""
-    if ray.get_gpu_ids():
+    """The device a tool gets: a GPU only where Ray gave this step one (Ray leaves every GPU
+    visible to a step that reserved none, which must not take one from the steps that did)."""
+    if ray.get_gpu_ids() and requested.strip().lower() != "cpu":
         return "cuda"  # Ray made the step's GPU the only visible one
-    return "cpu" if requested.startswith("cuda") else requested
+    return "cpu"
 
 
 def portable(error: BaseException) -> BaseException:

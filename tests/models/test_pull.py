@@ -86,3 +86,31 @@ def test_a_repository_without_a_needed_file_is_refused_before_downloading(hub: F
     with pytest.raises(PullError, match=r"lacks tokenizer\.json"):
         pull(ENTRY)
     assert not any("/resolve/" in p for p, _ in hub.requests)
+
+
+def test_a_sharded_checkpoint_comes_with_every_shard_and_counts_only_when_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.models.hub import serving
+
+    entry = CATALOG["musicgen-melody"]
+    shards = {f"model-0000{i}-of-00002.safetensors": os.urandom(1000 + i) for i in (1, 2)}
+    index = {"metadata": {}, "weight_map": {"a.weight": "model-00001-of-00002.safetensors",
+                                            "b.weight": "model-00002-of-00002.safetensors"}}  # fmt: skip
+    repo = {
+        "config.json": json.dumps({"model_type": "musicgen_melody"}).encode(),
+        **{name: b"{}" for name in ("generation_config.json", "tokenizer.json", "tokenizer_config.json")},
+        "preprocessor_config.json": b"{}",
+        "model.safetensors.index.json": json.dumps(index).encode(),
+        **shards,
+        "state_dict.bin": b"audiocraft's own checkpoint, not needed",
+    }
+    with serving(FakeHub(repos={entry.repo_id: repo}), monkeypatch):
+        found = pull(entry)
+
+    for name, data in shards.items():
+        assert (found.path / name).read_bytes() == data
+    assert not (found.path / "state_dict.bin").exists()
+    assert installed("musicgen-melody") is not None
+    (found.path / "model-00002-of-00002.safetensors").unlink()  # a shard lost: not installed any more
+    assert installed("musicgen-melody") is None

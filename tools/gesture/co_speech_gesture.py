@@ -44,9 +44,19 @@ class GestureResult(BaseModel):
     motion_json: Json
 
 
+def _runs_diffusion(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call samples the diffusion model, which uses
+    the step's GPU (the same choice the tool makes below)."""
+    backend = args.get("backend", "auto")
+    return backend == "diffusion" or (
+        backend == "auto" and bool(args.get("checkpoint") or os.environ.get(CHECKPOINT_ENV))
+    )
+
+
 @tool(
     tags=("gesture", "motion", "body", "animation"),
     env=(CHECKPOINT_ENV,),
+    gpu_when=_runs_diffusion,
     examples=(
         "make a body gesture animation for this speech",
         "animate an avatar's arms and head to match my voice",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from tools import Audio, BadInput, Midi, ToolContext, tool
+from tools._limits import Limits
 from tools._media import audio_info, write_wav
 from tools._models import Installed
 
@@ -16,14 +18,24 @@ from . import _musicgen
 from ._compose import Settings, compose
 from ._describe import read_description
 from ._gm import gm_name, gm_program
+from ._melody_chroma import ChromaConfig, melody_chroma, read_melody
 from ._styles import STYLES
 from ._theory import Key, parse_key
 from .render import render_midi
 
-__all__ = ["Backend", "GeneratedMusic", "MAX_DURATION_S", "music_generate", "resolve_settings"]
+__all__ = [
+    "Backend",
+    "GeneratedMusic",
+    "MAX_DURATION_S",
+    "MAX_MELODY_FILE_S",
+    "music_generate",
+    "resolve_settings",
+]
 
 #: Longest piece generated in one call (10 minutes).
 MAX_DURATION_S = 600.0
+#: Longest melody recording accepted; only its first 30 s are decoded and used.
+MAX_MELODY_FILE_S = 2 * 3600.0
 _DEFAULT_DURATION_S = 30.0
 _SR = 44100
 Mood = Literal["calm", "happy", "sad", "energetic", "dark", "romantic", "epic", "dreamy"]
@@ -47,8 +59,16 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     """For the cache key: the MusicGen model (and its revision) the call's backend could load."""
     if args.get("backend", "auto") == "compose":
         return {}
-    model = _musicgen.best_model()
+    model = (args.get("melody") is not None and _musicgen.best_model(melody=True)) or _musicgen.best_model()
     return {"musicgen": f"{model.entry.name}@{model.revision}" if model else None}
+
+
+def _runs_musicgen(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call runs MusicGen, which uses the step's GPU."""
+    description = args.get("description", "soft piano")
+    duration_s = args.get("duration") or read_description(description).duration_s or _DEFAULT_DURATION_S
+    model, _ = _choose(args.get("backend", "auto"), duration_s, args.get("melody") is not None)
+    return model is not None
 
 
 @tool(
@@ -67,6 +87,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     ),
     timeout_s=300,
     cache_extra=_models_behind,
+    gpu_when=_runs_musicgen,
 )
 def music_generate(
     description: Annotated[str, Field(max_length=2000)] = "soft piano",
@@ -76,6 +97,7 @@ def music_generate(
     mood: Mood | None = None,
     instrument: Annotated[str, Field(max_length=100)] | None = None,
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0,
+    melody: Annotated[Audio, Limits(min_s=0.5, max_s=MAX_MELODY_FILE_S)] | None = None,
     backend: Backend = "auto",
     *,
     ctx: ToolContext,
@@ -99,20 +121,31 @@ def music_generate(
             "string ensemble" (default from the description, else the mood's).
         seed: 0 to 4294967295; the same seed and arguments give the same piece; change it for
             another take.
+        melody: a recording (hummed, sung, played) whose tune the new piece follows, with
+            MusicGen's melody model (`troupe models pull musicgen-melody`); only its first
+            30 s are used, and a shorter one is looped; at least 0.5 s.
         backend: 'compose' (style rules, a MIDI score rendered with a SoundFont; always
-            there), 'musicgen' (Meta's MusicGen neural model, up to 30 s; needs `troupe models
-            pull musicgen-small`; tempo, key and instrument are only suggested to it through
-            the description) or 'auto': musicgen when installed and the piece fits, else compose.
+            there; cannot follow a melody), 'musicgen' (Meta's MusicGen neural model, up to
+            30 s; needs `troupe models pull musicgen-small`, or musicgen-melody to follow a
+            melody; tempo, key and instrument are only suggested to it through the
+            description) or 'auto': musicgen when installed and the piece fits, else compose
+            (a melody that no installed model can follow is then left out, and the meta's
+            ``backend_note`` says so).
 
     Returns:
         ``audio`` (stereo WAV, exactly ``duration`` seconds) and ``midi`` (the score; with
         musicgen, a transcription of the audio); their meta holds the resolved tempo_bpm,
-        key, mood and instrument, and ``backend`` and ``model`` say what made them.
+        key, mood and instrument, and ``backend`` and ``model`` say what made them
+        (``melody_conditioning`` whether a given melody was followed).
+
+    Raises:
+        BadInput: a melody with backend='compose', or with backend='musicgen' when
+            musicgen-melody is not installed; a silent melody.
     """
     settings = resolve_settings(description, duration, tempo, key, mood, instrument, seed)
-    model, note = _choose(backend, settings.duration_s)
+    model, note = _choose(backend, settings.duration_s, melody is not None)
     if model is not None:
-        return _generate_musicgen(description, settings, seed, model, ctx)
+        return _generate_musicgen(description, settings, seed, model, melody, note, ctx)
     ctx.report(0.05, f"composing {settings.key.name}, {settings.tempo_bpm:.0f} BPM")
     pm = compose(settings)
     midi_path = ctx.output_path("generated.mid")
@@ -136,6 +169,8 @@ def music_generate(
     }
     if note:
         meta["backend_note"] = note
+    if melody is not None:
+        meta["melody_conditioning"] = False
     ctx.report(1.0, "done")
     return GeneratedMusic(
         audio=audio_info(audio_path, **meta),
@@ -190,14 +225,38 @@ def resolve_settings(
     )  # fmt: skip
 
 
-def _choose(backend: str, duration_s: float) -> tuple[Installed | None, str | None]:
+def _choose(backend: str, duration_s: float, melody: bool = False) -> tuple[Installed | None, str | None]:
     """The MusicGen model to run (None: compose) and, when ``auto`` fell back, why.
 
     Raises:
-        BadInput: backend='musicgen' without the libraries or an installed model.
+        BadInput: backend='musicgen' without the libraries or an installed model (one that
+            follows a melody, when ``melody``); backend='compose' with a melody.
     """
     if backend == "compose":
+        if melody:
+            raise BadInput(
+                "backend='compose' cannot follow a melody; use backend='musicgen' with "
+                f"{_musicgen.MELODY_MODEL} (`troupe models pull {_musicgen.MELODY_MODEL}`), or leave the melody out"
+            )
         return None, None
+    if not melody:
+        return _choose_plain(backend, duration_s)
+    follower = _musicgen.best_model(melody=True)
+    if backend == "musicgen" and follower is None:
+        raise BadInput(
+            f"following a melody needs MusicGen's melody model: run `troupe models pull {_musicgen.MELODY_MODEL}` "
+            f"(or `troupe models import {_musicgen.MELODY_MODEL} FOLDER`), or leave the melody out"
+        )
+    model, note = _choose_plain(backend, duration_s)  # the libraries and the length, as without one
+    if model is not None and follower is not None:
+        return follower, None
+    # auto, and the melody cannot be followed: the piece is made without it, and the meta says so
+    why = "" if follower else f": that needs `troupe models pull {_musicgen.MELODY_MODEL}`"
+    return model, "; ".join(filter(None, (note, f"the melody was not followed{why}")))
+
+
+def _choose_plain(backend: str, duration_s: float) -> tuple[Installed | None, str | None]:
+    """:func:`_choose` for 'musicgen' or 'auto' without a melody."""
     model = _musicgen.best_model()
     if backend == "musicgen":
         if not _musicgen.available():
@@ -219,12 +278,33 @@ def _choose(backend: str, duration_s: float) -> tuple[Installed | None, str | No
 
 
 def _generate_musicgen(
-    description: str, settings: Settings, seed: int, model: Installed, ctx: ToolContext
+    description: str,
+    settings: Settings,
+    seed: int,
+    model: Installed,
+    melody: Audio | None,
+    note: str | None,
+    ctx: ToolContext,
 ) -> GeneratedMusic:
-    """The ``musicgen`` path: neural audio, then its notes transcribed into the MIDI output."""
+    """The ``musicgen`` path: neural audio (following ``melody`` when the model can), then its
+    notes transcribed into the MIDI output."""
     from .transcribe import transcribe_polyphonic, write_midi
 
-    mono, sr, device, device_note = _musicgen.generate(model, description, settings.duration_s, seed, ctx)
+    chroma, melody_meta = None, {}
+    if melody is not None:
+        melody_meta = {"melody_conditioning": False}
+        if _musicgen.follows_melody(model):
+            ctx.report(0.01, "reading the melody")
+            config = ChromaConfig.of_folder(model.path)
+            tune, total_s = read_melody(melody, config)
+            chroma = melody_chroma(tune, config)
+            melody_meta = {
+                "melody_conditioning": True, "melody": Path(melody.path).name,
+                "melody_used_s": round(len(tune) / config.sampling_rate, 3), "melody_s": round(total_s, 3),
+            }  # fmt: skip
+    mono, sr, device, device_note = _musicgen.generate(
+        model, description, settings.duration_s, seed, ctx, melody=chroma
+    )
     y = np.repeat(mono[:, None], 2, axis=1)  # stereo, like compose's output
     audio_path = write_wav(ctx.output_path("generated.wav"), y, sr)
     meta = {
@@ -233,6 +313,7 @@ def _generate_musicgen(
         "model": model.entry.name, "model_revision": model.revision,
         "licence": model.entry.licence, "non_commercial": model.entry.non_commercial,
         "device": device, **({"device_note": device_note} if device_note else {}),
+        **({"backend_note": note} if note else {}), **melody_meta,
     }  # fmt: skip
     audio = audio_info(audio_path, **meta)
     ctx.report(0.9, "transcribing the notes")

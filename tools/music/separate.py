@@ -68,6 +68,11 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     return {"htdemucs": f"{model.entry.name}@{model.revision}" if model else None}
 
 
+def _runs_htdemucs(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call runs HTDemucs, which uses the step's GPU."""
+    return _choose(args.get("backend", "auto"))[0] is not None
+
+
 @tool(
     tags=("music", "separation"),
     examples=(
@@ -82,6 +87,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     timeout_s=60,
     timeout_per_input_s=3.0,
     cache_extra=_models_behind,
+    gpu_when=_runs_htdemucs,
 )
 def music_separate(
     audio: Annotated[Audio, Limits(min_s=0.1, max_s=_MAX_S)],

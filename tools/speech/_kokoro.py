@@ -33,7 +33,7 @@ from ._espeak import espeak_phonemes
 from ._kokoro_text import SAMPLE_RATE, aligned, group, phonemize, runs, symbols
 
 __all__ = [
-    "BACKEND", "DEFAULT_VOICE", "MODEL", "SAMPLE_RATE", "KokoroResult", "available", "check_voice",
+    "BACKEND", "DEFAULT_VOICE", "MODEL", "SAMPLE_RATE", "KokoroResult", "available", "check_voice", "cuda_provider",
     "is_kokoro_name", "model", "phoneme_groups", "prepare", "synthesize", "voices",
 ]  # fmt: skip
 
@@ -232,6 +232,13 @@ def _read(found: Installed, weights: Path, providers: list[str], dev: str) -> _L
     return _Loaded(
         session, _vocab(found.path), {n: types.get(t, np.float32) for n, t in names.items()}, duration, dev
     )
+
+
+def cuda_provider() -> bool:
+    """Whether this onnxruntime can run on CUDA (``onnxruntime-gpu``)."""
+    import onnxruntime as ort
+
+    return "CUDAExecutionProvider" in ort.get_available_providers()
 
 
 def _providers(requested: str) -> tuple[list[str], str]:

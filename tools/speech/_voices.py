@@ -10,7 +10,7 @@ from .._models import Installed
 from ..errors import BadInput
 from . import _kokoro
 
-__all__ = ["VOICES", "Backend", "Choice", "choose", "models_behind"]
+__all__ = ["VOICES", "Backend", "Choice", "choose", "models_behind", "runs_on_gpu"]
 
 #: Voices text_to_speech has without a model to install, with what each is.
 VOICES: dict[str, str] = {
@@ -40,6 +40,13 @@ def models_behind(args: dict) -> dict[str, str | None]:
         return {}
     found = _kokoro.model()
     return {"kokoro": f"{found.entry.name}@{found.revision}" if found else None}
+
+
+def runs_on_gpu(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call speaks with Kokoro through an onnxruntime
+    that can run it on CUDA (the CPU-only onnxruntime cannot use a GPU it is given)."""
+    engine = choose(args.get("backend", "auto"), args.get("voice")).engine
+    return engine == "kokoro" and _kokoro.cuda_provider()
 
 
 def choose(backend: str, voice: str | None) -> Choice:

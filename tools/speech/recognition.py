@@ -40,6 +40,11 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     return {"whisper": f"{model.entry.name}@{model.revision}" if model else None}
 
 
+def _runs_whisper(args: dict) -> bool:
+    """For schedulers (``gpu_when``): whether the call runs Whisper, which uses the step's GPU."""
+    return _choose(args.get("backend", "auto"), args.get("language", "auto"))[0] is not None
+
+
 @tool(
     tags=("speech", "asr"),
     examples=(
@@ -54,6 +59,7 @@ def _models_behind(args: dict) -> dict[str, str | None]:
     timeout_s=60,
     timeout_per_input_s=1.0,
     cache_extra=_models_behind,
+    gpu_when=_runs_whisper,
 )
 def transcribe(
     audio: Annotated[Audio, Limits(min_s=0.1, max_s=MAX_S)],

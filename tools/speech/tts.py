@@ -24,7 +24,7 @@ from .. import Audio, ToolContext, tool
 from .._media import audio_info
 from . import _kokoro
 from ._text import MAX_CHARS, Token, check_text, split_sentences, tokens
-from ._voices import VOICES, Backend, Choice, choose, models_behind
+from ._voices import VOICES, Backend, Choice, choose, models_behind, runs_on_gpu
 from .styles import Prosody, Style, prosody_for
 
 __all__ = ["VOICES", "Backend", "text_to_speech"]
@@ -64,6 +64,7 @@ class _Spoken:
     timeout_s=60,
     timeout_per_input_s=1.0,
     cache_extra=models_behind,
+    gpu_when=runs_on_gpu,
 )
 def text_to_speech(
     text: Annotated[str, Field(max_length=MAX_CHARS)],
