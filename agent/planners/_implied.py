@@ -397,6 +397,11 @@ class ImpliedSteps:
         return copy
 
     # -- words -------------------------------------------------------------------------
+    def _names_input(self, param: Param, scope: list[int]) -> bool:
+        """Whether the clauses name an input by its parameter ("follow the tune of my humming"
+        names ``melody``)."""
+        return self._says(self._content_words(scope), param.name, _NAMED_FIELD)
+
     def _content_words(self, scope: list[int]) -> list[str]:
         return [
             w for i in scope for w in self.request.clauses[i].words if w not in STOP_WORDS and not w.isdigit()

@@ -262,9 +262,11 @@ class FeatureIndex:
         self.stop = STOP_WORDS
         self.idf = catalog.idf
         self.kinds = sorted({k for c in cards for k in (*c.takes, *c.gives_kinds)})
-        self.takes = np.array([self.kind_mask(c.takes) for c in cards]).reshape(len(cards), -1)
         self.gives = np.array([self.kind_mask(c.gives_kinds) for c in cards]).reshape(len(cards), -1)
         self.required = np.array([self.kind_mask(c.required_kinds) for c in cards]).reshape(len(cards), -1)
+        # what a tool is for reading: an optional input ("a melody to follow") does not make
+        # music from a description a tool for the recording a clause names
+        self.takes = self.required
         self.needs_no_file = ~self.required.any(axis=1)
         self.takes_text = np.array([any(p.required for p in c.content_params) for c in cards], dtype=bool)
         self.makes_media = np.array([c.makes_media for c in cards], dtype=bool)

@@ -134,7 +134,7 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
 def _readers(
     catalog: Catalog, request: Request, kinds: dict[Path, str], scene: list[bool]
 ) -> list[list[int]]:
-    """Per clause, the tools that read a kind of file the clause names, by name or by its
+    """Per clause, the tools that need a kind of file the clause names, by name or by its
     kind ("this photo"); when no clause names one, every clause may read the files given.
     A file is given to be used, so such a tool is worth trying even when its words are far off.
     A file named where the scene is set ("I've got a photo, cat.jpg") is for the clauses
@@ -145,7 +145,7 @@ def _readers(
     named = [set() if s else n | setting for n, s in zip(named, scene, strict=True)]
     if not any(named):
         named = [given] * len(request.clauses)
-    return [[j for j, card in enumerate(catalog.cards) if card.takes & n] for n in named]
+    return [[j for j, card in enumerate(catalog.cards) if card.required_kinds & n] for n in named]
 
 
 def _takers(catalog: Catalog, clause: Clause) -> list[int]:

@@ -424,3 +424,25 @@ def test_tasks_merely_listed_may_run_in_any_order(planner):
     )
     assert sorted(_tools(plan)) == ["book_room", "send_email"]
     assert all(not step.after for step in plan.steps)
+
+
+@tool
+def compose_music(description: str, melody: Audio | None = None) -> Audio:
+    """Compose new music from a description.
+
+    Args:
+        description: the style, such as "calm piano".
+        melody: a tune for the piece to follow.
+    """
+    raise NotImplementedError
+
+
+def test_an_optional_input_is_filled_only_when_the_request_asks_for_it(planner, recording):
+    registry = Registry([compose_music, speech_to_text])
+    plan = _plan(planner, registry, "transcribe interview.wav and compose some calm piano music", [recording])
+    assert _tools(plan) == ["speech_to_text", "compose_music"]
+    assert "melody" not in plan.steps[1].args  # the recording is the transcription's, not a tune
+    plan = _plan(
+        planner, registry, "compose calm piano music that follows the melody of interview.wav", [recording]
+    )
+    assert [(s.tool, s.args.get("melody")) for s in plan.steps] == [("compose_music", "@interview.wav")]

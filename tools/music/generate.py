@@ -121,16 +121,15 @@ def music_generate(
             "string ensemble" (default from the description, else the mood's).
         seed: 0 to 4294967295; the same seed and arguments give the same piece; change it for
             another take.
-        melody: a recording (hummed, sung, played) whose tune the new piece follows, with
-            MusicGen's melody model (`troupe models pull musicgen-melody`); only its first
-            30 s are used, and a shorter one is looped; at least 0.5 s.
+        melody: a tune for the piece to follow, as audio (the first 30 s, looped if
+            shorter; at least 0.5 s); only MusicGen's melody model follows one (`troupe
+            models pull musicgen-melody`).
         backend: 'compose' (style rules, a MIDI score rendered with a SoundFont; always
-            there; cannot follow a melody), 'musicgen' (Meta's MusicGen neural model, up to
-            30 s; needs `troupe models pull musicgen-small`, or musicgen-melody to follow a
-            melody; tempo, key and instrument are only suggested to it through the
-            description) or 'auto': musicgen when installed and the piece fits, else compose
-            (a melody that no installed model can follow is then left out, and the meta's
-            ``backend_note`` says so).
+            there), 'musicgen' (Meta's MusicGen neural model, up to 30 s; needs `troupe models
+            pull musicgen-small`, or musicgen-melody for a melody; tempo, key and instrument
+            are only suggested to it through the description) or 'auto': musicgen when
+            installed and the piece fits, else compose (which leaves a melody out, and the
+            meta's ``backend_note`` says so).
 
     Returns:
         ``audio`` (stereo WAV, exactly ``duration`` seconds) and ``midi`` (the score; with
