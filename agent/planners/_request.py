@@ -29,25 +29,28 @@ _FILE_NAME = re.compile(r"(?<![\w/])([\w\-/]+\.[A-Za-z0-9]{2,5})\b")
 # some length (see _split); "with …" splits only when what follows is laid under or
 # beside the rest ("with music underneath", "with gestures as well").
 _BREAKS = re.compile(
-    r"(\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+"
-    r"|\s+\+\s+|\s+[—–]\s+))",
+    r"\s*(?:[.;!?](?:\s+|$)|,\s*(?:and\s+)?then\s+|\s+(?:and\s+)?then\s+|,\s*and\s+|,\s+|\s+after\s+that\s+"
+    r"|\s+\+\s+|\s+[—–]\s+)",
     re.IGNORECASE,
 )
-#: A break or an opening that places the next clause after the previous one: "…, then …",
-#: "Afterwards, …", "Lastly …", "Once that is done, …". Not "and" or a comma: a list of
-#: tasks says nothing about their order.
-_AFTER_BREAK = re.compile(r"\b(?:then|after that)\b", re.IGNORECASE)
+#: An opening that makes the clause wait for the previous one to finish: "Once that is
+#: done, …", "When it's finished, …". Narrative order ("then", "afterwards", "finally") does
+#: not: people list independent tasks that way too ("find X, then look up Y").
 _AFTER_OPENING = re.compile(
-    r"^(?:and\s+|so\s+)?(?:then|afterwards?|after that|after this|next|later|finally|lastly|subsequently"
-    r"|(?:once|when|after) (?:that|this|it|which)(?:'s| is| has been)? (?:done|finished|complete|over|ready)"
-    r"|(?:second|third|fourth|fifth)(?:ly)?|following that)\b",
+    r"^(?:and\s+|so\s+)?(?:once|when|after|as soon as) (?:that|this|it|which|everything|all (?:of )?this)"
+    r"(?:'s| is| has been| are)? (?:done|finished|complete|completed|over|ready)\b",
     re.IGNORECASE,
 )
-#: A part that only says when the next one happens: "Once payment is done,", "After everything,".
+#: A part that only says when the next one happens: "Once payment is done,".
 _AFTER_CONDITION = re.compile(
-    r"(?:and\s+)?(?:(?:once|when|after|as soon as)\b.{0,40}\b(?:done|finished|complete|completed|over|ready|"
-    r"set|booked|paid|sent|made)|(?:after|following) (?:that|this|everything|all (?:of )?(?:this|that))|"
-    r"then|afterwards?|next|later|finally|lastly|subsequently)",
+    r"(?:and\s+)?(?:once|when|after|as soon as)\b.{0,40}\b(?:done|finished|complete|completed|over|ready|"
+    r"set|booked|paid|sent|made)",
+    re.IGNORECASE,
+)
+#: A part that only places the next in a sequence ("Afterwards,", "Finally,"): no clause.
+_SEQUENCE_ONLY = re.compile(
+    r"(?:and\s+)?(?:then|afterwards?|after that|after this|after everything|next|later|finally|lastly|"
+    r"subsequently|following that)",
     re.IGNORECASE,
 )
 # Words spoken without quotes: "make grandma say happy birthday Lucy", "robot voice: system failure".
@@ -139,8 +142,8 @@ class Clause:
         files: user files the clause names ("portrait.png", or "this portrait").
         named: those named in full, with their extension.
         layered: the clause lays its result under or over the previous clause's.
-        after: the request places the clause after the previous one ("…, then …",
-            "Afterwards, …", "Once that is done, …").
+        after: the request makes the clause wait for the previous one to finish ("Once
+            that is done, …"), whether or not it uses its result.
     """
 
     text: str
@@ -325,17 +328,17 @@ def _split(text: str) -> list[tuple[str, bool, bool]]:
     """The clauses of ``text``: (words, laid under or over the previous clause's result,
     placed after the previous clause)."""
     parts: list[tuple[str, bool, bool]] = []
-    pieces = _BREAKS.split(text)  # sentence, break, sentence, break, …
     after = False
-    for n in range(0, len(pieces), 2):
-        after = after or bool(n and _AFTER_BREAK.search(pieces[n - 1]))
-        for piece in _split_and(pieces[n]):
+    for sentence in _BREAKS.split(text):
+        for piece in _split_and(sentence):
             for sub in _split_with(piece):
                 for i, layer in enumerate(_LAYER.split(sub)):
                     if not layer.strip():
                         continue
                     if _AFTER_CONDITION.fullmatch(layer.strip()):
                         after = True  # "Once payment is done," orders the clause that follows
+                        continue
+                    if _SEQUENCE_ONLY.fullmatch(layer.strip()):
                         continue
                     opening = _AFTER_OPENING.match(layer.strip())
                     parts.append((layer.strip(), i > 0 or _is_layered(layer), after or bool(opening)))

@@ -404,24 +404,30 @@ def send_email(address: str, content: str) -> Json:
 @pytest.mark.parametrize(
     "request_",
     [
-        "Book a room at the Grand Hotel for May 3, then send an email to ann@example.com",
         "Book a room at the Grand Hotel for May 3. Once that's done, send an email to ann@example.com.",
-        "Book a room at the Grand Hotel for May 3. Afterwards, send an email to ann@example.com.",
+        "Book a room at the Grand Hotel for May 3. Once the room is booked, send an email to ann@example.com.",
+        "Book a room at the Grand Hotel for May 3, and when that is finished, send an email to ann@example.com",
     ],
 )
-def test_steps_the_request_puts_in_order_run_in_that_order(planner, request_):
-    """No data passes from the booking to the email, but the user said which comes first."""
+def test_a_step_the_request_makes_wait_for_another_runs_after_it(planner, request_):
+    """No data passes from the booking to the email, but the user said to wait for it."""
     plan = _plan(planner, Registry([book_room, send_email]), request_)
     assert _tools(plan) == ["book_room", "send_email"]
     assert plan.steps[1].after == [plan.steps[0].id]
 
 
-def test_tasks_merely_listed_may_run_in_any_order(planner):
-    plan = _plan(
-        planner,
-        Registry([book_room, send_email]),
+@pytest.mark.parametrize(
+    "request_",
+    [
         "Book a room at the Grand Hotel for May 3 and send an email to ann@example.com",
-    )
+        "Book a room at the Grand Hotel for May 3, then send an email to ann@example.com",
+        "First book a room at the Grand Hotel for May 3. Finally, send an email to ann@example.com.",
+    ],
+)
+def test_tasks_listed_or_told_in_sequence_may_run_in_any_order(planner, request_):
+    """ "then" and "finally" tell the tasks one after the other, as people list independent
+    ones too ("find X, then look up Y"); only a word about waiting orders them."""
+    plan = _plan(planner, Registry([book_room, send_email]), request_)
     assert sorted(_tools(plan)) == ["book_room", "send_email"]
     assert all(not step.after for step in plan.steps)
 
