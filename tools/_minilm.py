@@ -10,10 +10,12 @@ the tests). The model loads once per process, on first use, under a lock.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
@@ -95,19 +97,61 @@ class Encoder:
         for text, vector in zip(texts, vectors, strict=True):
             self._cache[text] = vector
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors, one row per text (shape ``(len(texts), 384)``); results are memoised."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+    def encode(self, texts: Sequence[str], remember: bool = True) -> np.ndarray:
+        """Unit vectors, one row per text (shape ``(len(texts), 384)``); results are memoised
+        unless ``remember`` is false (text that is unlikely to come again)."""
+        found = self._cache if remember else dict(self._cache)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             # one forward pass at a time: overlapping BLAS limits could restore each other wrongly
             with self._forward_lock, _one_blas_thread():
                 for start in range(0, len(missing), 64):
                     batch = sorted(missing[start : start + 64], key=len)  # similar lengths pad less
                     for text, vector in zip(batch, self._forward(batch), strict=True):
-                        self._cache[text] = vector
+                        found[text] = vector
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return np.stack([found[t] for t in texts])
+
+    def adapted(self, changes: Mapping[str, np.ndarray]) -> Encoder:
+        """A copy of this encoder with fine-tuned weights (this one is left as it is).
+
+        Args:
+            changes: ``NAME.lora_a`` (in × r) and ``NAME.lora_b`` (r × out) add the low-rank
+                update ``a @ b`` to linear layer NAME; any other key replaces the weight or
+                bias of that name (``encoder.layer.0.output.LayerNorm.weight``).
+
+        Raises:
+            ValueError: a key names no weight of the model, or a shape differs.
+        """
+        other = copy.copy(self)
+        other.weights, other.linear = dict(self.weights), dict(self.linear)
+        other._cache, other._forward_lock = {}, threading.Lock()
+        for key, value in changes.items():
+            value = np.asarray(value, dtype=np.float32)
+            if key.endswith(".lora_b"):
+                continue
+            if key.endswith(".lora_a"):
+                name = key.removesuffix(".lora_a")
+                weight, bias = self._linear(name)
+                update = value @ np.asarray(changes[f"{name}.lora_b"], dtype=np.float32)
+                other.linear[name] = (_same_shape(weight + update, weight, key), bias)
+            elif key.endswith(".bias") and key.removesuffix(".bias") in self.linear:
+                name = key.removesuffix(".bias")
+                weight, bias = other.linear[name]
+                other.linear[name] = (weight, _same_shape(value, bias, key))
+            elif key in self.weights:
+                other.weights[key] = _same_shape(value, self.weights[key], key)
+            else:
+                raise ValueError(f"the model has no weight {key!r}")
+        digest = hashlib.sha256(b"".join(np.ascontiguousarray(changes[k]).tobytes() for k in sorted(changes)))
+        other.fingerprint = f"{self.fingerprint}:adapted:{digest.hexdigest()[:12]}"
+        return other
+
+    def _linear(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self.linear:
+            raise ValueError(f"the model has no linear layer {name!r}")
+        return self.linear[name]
 
     # -- the network -------------------------------------------------------------------
     def _forward(self, texts: list[str]) -> np.ndarray:
@@ -158,6 +202,12 @@ class Encoder:
         return (x - mean) / np.sqrt(var + self.eps) * self.weights[f"{name}.weight"] + self.weights[
             f"{name}.bias"
         ]
+
+
+def _same_shape(value: np.ndarray, like: np.ndarray, key: str) -> np.ndarray:
+    if value.shape != like.shape:
+        raise ValueError(f"{key}: shape {value.shape}, the model's is {like.shape}")
+    return value
 
 
 def _one_blas_thread() -> AbstractContextManager[object]:

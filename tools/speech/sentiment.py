@@ -1,9 +1,9 @@
 """text_sentiment: is a text positive, negative or neutral, and which speaking style suits it?
 
-A logistic head trained here on human-rated tweets and movie-review snippets reads the
-MiniLM sentence embedding together with VADER's lexicon and rules (Hutto and Gilbert: they
-catch negation, intensifiers, capitals and emoji) and TextBlob's pattern lexicon; it gives
-the compound score and the label (see :mod:`._sentiment_model`). Without the bundled MiniLM
+A model trained here on human-rated tweets, movie-review snippets and review sentences (the
+bundled MiniLM, fine-tuned) reads the text together with VADER's lexicon and rules (Hutto
+and Gilbert: they catch negation, intensifiers, capitals and emoji) and TextBlob's pattern
+lexicon; it gives the compound score and the label (see :mod:`._sentiment_model`). Without the bundled MiniLM
 model (the ``planner`` extra) VADER alone decides, and the report says so. ``emotion`` maps
 the result onto the six speaking styles, so a plan can read a text "with the matching
 emotion": ``text_to_speech(style=$sentiment.emotion)``.
@@ -198,7 +198,7 @@ def text_sentiment(text: Annotated[str, Field(max_length=MAX_CHARS)], *, ctx: To
     emotion, cues = text_emotion(text, compound)
     agreement = polarity_label(overall.compound) == label
     method = (
-        "learned: logistic head over MiniLM embeddings and VADER/TextBlob scores (docs/speech.md); "
+        "learned: MiniLM fine-tuned on rated text, with VADER/TextBlob scores (docs/speech.md); "
         "compound = 2·P(positive) − 1"
         if learned is not None
         else "VADER compound (the MiniLM model is not installed: pip install 'troupe[planner]')"
@@ -224,23 +224,20 @@ def _learned_compounds(texts: list[str], lexicon: list[TextScores]) -> list[floa
     Text with no letter (emoji, symbols) is left to VADER, which knows emoji; the sentence
     embedding does not.
     """
-    from ._sentiment_model import head, lexicon_features
+    from ._sentiment_model import lexicon_features, model
 
-    model = head()
-    if model is None or not texts:
+    learned = model()
+    if learned is None or not texts:
         return None
     try:
-        from .._minilm import encoder
-
-        embed = encoder()
+        learned.encoder()
     except TroupeError:  # the planner extra (MiniLM) is not installed
         return None
     wordy = [i for i, t in enumerate(texts) if any(ch.isalpha() for ch in t)]
     compounds = [round(s.compound, 4) for s in lexicon]
     if wordy:
-        scores = model.compound(
-            embed.encode([texts[i] for i in wordy]),
-            lexicon_features([lexicon[i].model_dump() for i in wordy]),
+        scores = learned.compound(
+            [texts[i] for i in wordy], lexicon_features([lexicon[i].model_dump() for i in wordy])
         )
         for i, score in zip(wordy, scores, strict=True):
             compounds[i] = round(float(score), 4)
