@@ -281,11 +281,10 @@ class Builder(ImpliedSteps, SourcePicking):
             if len(fits) == 1:
                 self.cost += SINGLE_ITEM_COST
             return [s.ref for s in fits] or None
-        measures = not step.card.makes_media
-        named = self._named_output(param, step, depth)
-        source = named or self._pick(param, step.scope, measures=measures)
-        if source is not None and not (param.required or named or self._names_input(param, step.scope)):
+        if not param.required and not self._names_input(param, step.scope):
             return None  # an optional input is filled only when asked for ("follow the melody of …")
+        measures = not step.card.makes_media
+        source = self._named_output(param, step, depth) or self._pick(param, step.scope, measures=measures)
         if source is not None and source.uses and source.step is None and self._bridgeable(param, step.scope):
             source = self._produce(param, step, depth) or source  # "read the transcript": use that result
         if source is None and param.required:

@@ -452,3 +452,11 @@ def test_an_optional_input_is_filled_only_when_the_request_asks_for_it(planner, 
         planner, registry, "compose calm piano music that follows the melody of interview.wav", [recording]
     )
     assert [(s.tool, s.args.get("melody")) for s in plan.steps] == [("compose_music", "@interview.wav")]
+    # "band music" names another tool's output, but as what to make, not as a tune to follow
+    plan = _plan(
+        planner,
+        Registry([compose_music, split_song]),
+        "compose some band music to go with interview.wav",
+        [recording],
+    )
+    assert [(s.tool, s.args.get("melody")) for s in plan.steps] == [("compose_music", None)]
