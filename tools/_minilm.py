@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import threading
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
@@ -100,7 +101,7 @@ class Encoder:
     def encode(self, texts: Sequence[str], remember: bool = True) -> np.ndarray:
         """Unit vectors, one row per text (shape ``(len(texts), 384)``); results are memoised
         unless ``remember`` is false (text that is unlikely to come again)."""
-        found = self._cache if remember else dict(self._cache)
+        found = self._cache if remember else ChainMap({}, self._cache)  # new vectors go to the front map
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             # one forward pass at a time: overlapping BLAS limits could restore each other wrongly

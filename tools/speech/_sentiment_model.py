@@ -16,8 +16,12 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .._minilm import Encoder
 
 __all__ = ["MODEL_FILE", "SentimentModel", "compound", "lexicon_features", "model"]
 
@@ -68,7 +72,7 @@ class SentimentModel:
         self._encoder = None
         self._lock = threading.Lock()
 
-    def encoder(self):  # -> tools._minilm.Encoder
+    def encoder(self) -> Encoder:
         """The bundled MiniLM with this model's changes, made on first use.
 
         Raises:

@@ -3,8 +3,8 @@
 A model trained here on human-rated tweets, movie-review snippets and review sentences (the
 bundled MiniLM, fine-tuned) reads the text together with VADER's lexicon and rules (Hutto
 and Gilbert: they catch negation, intensifiers, capitals and emoji) and TextBlob's pattern
-lexicon; it gives the compound score and the label (see :mod:`._sentiment_model`). Without the bundled MiniLM
-model (the ``planner`` extra) VADER alone decides, and the report says so. ``emotion`` maps
+lexicon; it gives the compound score and the label (see :mod:`._sentiment_model`). Without
+the bundled MiniLM model (the ``planner`` extra) VADER alone decides, and the report says so. ``emotion`` maps
 the result onto the six speaking styles, so a plan can read a text "with the matching
 emotion": ``text_to_speech(style=$sentiment.emotion)``.
 """
