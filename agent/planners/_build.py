@@ -57,7 +57,7 @@ class DraftStep:
     args: dict[str, Any] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     producer: bool = False  # inserted to make another step's input, not chosen for a clause
-    after: set[str] = field(default_factory=set)  # steps the request placed before it, no data passing
+    after: set[str] = field(default_factory=set)  # steps the request makes it wait for, no data passing
     why: str = ""  # why the planner put it there, for people reading the plan
 
     @property

@@ -477,7 +477,7 @@ def same_name(a: str, b: str) -> bool:
 
 def references(step: DraftStep) -> set[str]:
     """Ids of the steps ``step`` waits for: those whose outputs its arguments name, and
-    those the request placed before it."""
+    those the request makes it wait for."""
     found = set(step.after)
     for value in step.args.values():
         for v in value if isinstance(value, list) else [value]:

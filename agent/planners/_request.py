@@ -326,7 +326,8 @@ def _merge(into: Clause, clause: Clause) -> None:
 
 def _split(text: str) -> list[tuple[str, bool, bool]]:
     """The clauses of ``text``: (words, laid under or over the previous clause's result,
-    placed after the previous clause)."""
+    made to wait for the previous clause). A part that only orders ("Finally,", "Once that
+    is done,") is no clause."""
     parts: list[tuple[str, bool, bool]] = []
     after = False
     for sentence in _BREAKS.split(text):

@@ -196,7 +196,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
     catalog, request = builder.catalog, builder.request
     previous: DraftStep | None = None
     chosen: list[tuple[DraftStep, Quantity]] = []
-    ordered: list[tuple[DraftStep, DraftStep]] = []  # (before, after) as the request orders them
+    ordered: list[tuple[DraftStep, DraftStep]] = []  # (earlier, waiting) as the request says
     for c, scope in groups(choice, request):
         card = catalog.cards[c]
         made = next((s for s in builder.steps if s.card is card and s.producer), None)
@@ -227,7 +227,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
     builder.wire_matches()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
-    for before, step in ordered:  # "…, then …" with no data between them still runs in that order
+    for before, step in ordered:  # "once that's done, …" waits though no data passes between them
         if before.id not in builder.upstream(step) and step.id not in builder.upstream(before):
             step.after.add(before.id)
     builder.order()
