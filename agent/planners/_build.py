@@ -24,7 +24,7 @@ from .._context import Earlier
 from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
 from ._implied import ImpliedSteps, same_name, standing_for
-from ._request import LAYER_WORDS, Request, stem, words
+from ._request import KIND_NOUNS, LAYER_WORDS, Request, stem, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
 __all__ = ["Builder", "DraftStep"]
@@ -336,6 +336,8 @@ class Builder(ImpliedSteps, SourcePicking):
         if source is not None and source.earlier is not None and source.earlier.kind != "Text":
             # an earlier result of another kind (an analysis) is read as text only when named
             source = source if self._mentioned(source, step.scope) else None
+        if source is not None and is_description(param) and not self._points_at(source, step):
+            source = None  # "… and compose some calm piano music": the clause describes it itself
         if source is not None and (source.uses == 0 or self._mentioned(source, step.scope)):
             if source.uses == 0 and self._follows_on(source, step):
                 self.cost -= FOLLOW_ON_BONUS
@@ -352,6 +354,17 @@ class Builder(ImpliedSteps, SourcePicking):
             self.used_quotes.add(quote)
             return _literal(quote)
         return None
+
+    def _points_at(self, source: Source, step: DraftStep) -> bool:
+        """Whether the step's clauses point at ``source`` ("about it", "from the transcript":
+        a noun for its kind of file)."""
+        clauses = [self.request.clauses[i] for i in step.scope]
+        nouns = KIND_NOUNS.get(getattr(source.annotation, "__name__", ""), frozenset())
+        return (
+            self._mentioned(source, step.scope)
+            or any(c.refers_back for c in clauses)
+            or any(w in nouns for c in clauses for w in c.words)
+        )
 
     def _fill_plain(self, step: DraftStep, depth: int = 0) -> None:
         plain = [p for p in step.card.plain_params if p.name not in step.args]

@@ -460,3 +460,15 @@ def test_an_optional_input_is_filled_only_when_the_request_asks_for_it(planner, 
         [recording],
     )
     assert [(s.tool, s.args.get("melody")) for s in plan.steps] == [("compose_music", None)]
+
+
+def test_a_description_the_clause_gives_is_not_replaced_by_an_earlier_text(planner, recording):
+    registry = Registry([compose_music, speech_to_text])
+    plan = _plan(planner, registry, "transcribe interview.wav and compose some calm piano music", [recording])
+    assert plan.steps[1].args["description"] == "compose some calm piano music"
+    for request in (
+        "transcribe interview.wav and compose music about it",
+        "transcribe interview.wav and compose music from the transcript",
+    ):
+        plan = _plan(planner, registry, request, [recording])
+        assert plan.steps[1].args["description"] == "$speech_to_text", request
