@@ -23,24 +23,25 @@ from tools import ARTIFACT_TYPES, Json, Param, Text, accepts
 from .._context import Earlier
 from .._files import plan_names
 from ._catalog import Catalog, ToolCard, is_artifact, is_description, json_keys, list_kind
+from ._costs import (
+    FAILED_STEP_COST,
+    FOLLOW_ON_BONUS,
+    MISSING_VALUE_COST,
+    NAMED_FILE_COST,
+    SINGLE_ITEM_COST,
+    UNUSED_FILE_COST,
+    UNUSED_OPTION_COST,
+    UNUSED_QUOTE_COST,
+)
 from ._implied import ImpliedSteps, same_name, standing_for
 from ._request import KIND_NOUNS, LAYER_WORDS, Request, stem, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
 __all__ = ["Builder", "DraftStep"]
 
-#: What a choice costs, in units of clause similarity.
-SINGLE_ITEM_COST = 0.2  # a list input (tracks to mix) given one item
-FOLLOW_ON_BONUS = 0.15  # "… and render it": a clause that points back takes the previous result
-UNUSED_FILE_COST = 0.35  # a file the user gave that no step reads
-UNUSED_QUOTE_COST = 0.25  # quoted text that no step uses
-UNUSED_OPTION_COST = 0.25  # an instrument, key or tempo the request spells out that no step takes
-NAMED_FILE_COST = 0.35  # more when the request names that file ("the portrait", "song.wav")
-FAILED_STEP_COST = 0.5  # a chosen tool whose inputs cannot be found
 _LAYER_RELEVANCE = (
     0.3  # how close a layer's words must be to the tool that would make it ("a neon city" is no music)
 )
-MISSING_VALUE_COST = 0.3  # a required value the request does not state (the reply asks for it)
 _JSON_FIELDS_MAX_BYTES = 1 << 20  # an earlier result read for values: an analysis, not a data set
 _ANAPHORA = frozenset(
     "that same matching match detected its their resulting measured estimated found".split()

@@ -20,6 +20,7 @@ from tools import Json, Param, Text, accepts, type_name
 from tools._types import strip_optional
 
 from ._catalog import STOP_WORDS, ToolCard, is_artifact, is_description, json_keys
+from ._costs import IDENTICAL_COPY_COST, PRODUCER_COST, PRODUCER_CREDIT
 from ._literals import listed_values
 from ._quantities import Quantity
 from ._request import KIND_NOUNS, stem, words
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ImpliedSteps"]
 
-PRODUCER_COST = 0.1  # a step the request did not ask for (that says its quote, turns a result)
-IDENTICAL_COPY_COST = (
-    0.35  # a copy for a named variant ("one piano, one harp") that differs in nothing: as a file left unused
-)
-PRODUCER_CREDIT = 0.25  # share of a backed producer's clause similarity that the plan earns
 _SAME_CONCEPT = 0.45  # MiniLM similarity of a word to an option or field name that counts as naming it
 _NAMED_FIELD = 0.75  # …and of a word to an output field (only near-synonyms: "voice" is not the vocals)
 #: Words asking for an option to follow something else ("in the same key as", "whatever mood fits").

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .._context import Earlier
-from ._build import FAILED_STEP_COST, UNUSED_FILE_COST, UNUSED_QUOTE_COST, Builder, DraftStep
+from ._build import Builder, DraftStep
 from ._catalog import Catalog
+from ._costs import AGAIN_COST, FAILED_STEP_COST, FOLLOW_UP_BONUS, UNUSED_FILE_COST, UNUSED_QUOTE_COST
 from ._implied import references
 from ._quantities import Quantity
 from ._request import Clause, Request, kinds_named
@@ -29,13 +30,11 @@ __all__ = ["Candidate", "search"]
 
 _OPTIONS_PER_CLAUSE = 4
 _MAX_COMBINATIONS = 700
-_AGAIN_COST = 0.1  # a second clause served by the same step counts a little less than its own
 _OPTION_FLOOR = -0.35  # tools this much less likely than "none" are not tried for a clause…
 _OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool…
 _EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file or quote it gives, or lay a layer, are
 _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
-_FOLLOW_UP_BONUS = 0.3
 _TEMPERATURE = 0.15  # how sharply value differences become confidence
 
 
@@ -128,7 +127,7 @@ def _follow_up(scores: np.ndarray, request: Request, catalog: Catalog, earlier: 
         if clause.layered:  # "add music under it" lays something new under the result
             continue
         if not (clause.quotes or clause.files) and len(clause.words) <= _FOLLOW_UP_WORDS:
-            scores[i, j] = max(scores[i, j], 0.0) + _FOLLOW_UP_BONUS
+            scores[i, j] = max(scores[i, j], 0.0) + FOLLOW_UP_BONUS
 
 
 def _readers(
@@ -188,7 +187,7 @@ def _value(choice: tuple[int | None, ...], scores: np.ndarray, request: Request)
     for c, scope in groups(choice, request):
         first, *rest = [i for i in scope if choice[i] is not None]
         value += scores[first][c]
-        value += sum(scores[i][c] - _AGAIN_COST for i in rest)
+        value += sum(scores[i][c] - AGAIN_COST for i in rest)
     return value
 
 
