@@ -115,6 +115,13 @@ class ToolCard:
                 return True
         return False
 
+    @cached_property
+    def acts(self) -> bool:
+        """Whether the tool is called for what it does, not for a result: it declares no typed
+        output and documents nothing it returns ("book a table", "send an email")."""
+        untyped = all(o.kind is None or o.kind.__name__ == "Json" for o in self.outputs)
+        return not self.spec.outputs and untyped and not json_keys(self.spec)
+
     @property
     def makes_media(self) -> bool:
         """Whether the tool makes sound, pictures, motion or notes (not only text or measurements)."""

@@ -424,11 +424,56 @@ def test_a_step_the_request_makes_wait_for_another_runs_after_it(planner, reques
         "First book a room at the Grand Hotel for May 3. Finally, send an email to ann@example.com.",
     ],
 )
-def test_tasks_listed_or_told_in_sequence_may_run_in_any_order(planner, request_):
-    """ "then" and "finally" tell the tasks one after the other, as people list independent
-    ones too ("find X, then look up Y"); only a word about waiting orders them."""
+def test_actions_asked_one_after_another_run_in_that_order(planner, request_):
+    """Tools that declare no result are called for what they do; their effects happen in
+    the order the request asks for them, however it lists them."""
     plan = _plan(planner, Registry([book_room, send_email]), request_)
-    assert sorted(_tools(plan)) == ["book_room", "send_email"]
+    assert _tools(plan) == ["book_room", "send_email"]
+    assert plan.steps[1].after == [plan.steps[0].id]
+
+
+class _Forecast(BaseModel):
+    summary: str
+    temperature: float
+
+
+class _Fares(BaseModel):
+    cheapest: float
+    airline: str
+
+
+@tool
+def weather_forecast(city: str) -> _Forecast:
+    """Look up the weather forecast for a city.
+
+    Args:
+        city: the city's name.
+    """
+    raise NotImplementedError
+
+
+@tool
+def flight_fares(destination: str) -> _Fares:
+    """Find the cheapest flight fares to a destination.
+
+    Args:
+        destination: the city to fly to.
+    """
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Look up the weather forecast for Paris and find the cheapest flights to Rome",
+        "Look up the weather forecast for Paris, then find the cheapest flights to Rome",
+    ],
+)
+def test_lookups_listed_in_sequence_may_run_in_any_order(planner, request_):
+    """ "then" tells lookups one after the other, as people list independent ones; tools
+    that return a result run in parallel unless one reads the other's or the request waits."""
+    plan = _plan(planner, Registry([weather_forecast, flight_fares]), request_)
+    assert sorted(_tools(plan)) == ["flight_fares", "weather_forecast"]
     assert all(not step.after for step in plan.steps)
 
 
