@@ -92,7 +92,8 @@ def search(
                 + _takers(catalog, c),
             )
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
-        ]
+        ],
+        scores,
     )
     found: dict[tuple, Candidate] = {}
     for choice in itertools.product(*options):
@@ -271,13 +272,22 @@ def _brings_input(clause: Clause) -> bool:
     return bool(clause.quotes or clause.named)
 
 
-def _narrow(options: list[list[int]]) -> list[list[int | None]]:
-    """Fewer tools per clause until every combination can be tried (each clause may also get none)."""
+def _narrow(options: list[list[int]], scores: np.ndarray) -> list[list[int | None]]:
+    """Fewer tools per clause until every combination can be tried (each clause may also get
+    none). Past one tool per clause, the clearest clauses are settled, so a long request is
+    read whole: a clause far likelier to ask for its tool than for none keeps only the tool,
+    one far likelier to ask for none keeps only none, the clearest first."""
     for keep in range(_OPTIONS_PER_CLAUSE, 0, -1):
-        narrowed = [[*ranked[:keep], None] for ranked in options]
+        narrowed: list[list[int | None]] = [[*ranked[:keep], None] for ranked in options]
         if math.prod(len(o) for o in narrowed) <= _MAX_COMBINATIONS:
             return narrowed
-    return [[*ranked[:1], None] for ranked in options]  # the planner's clause limit keeps this in bounds
+    margins = [abs(float(scores[i, ranked[0]])) if ranked else 0.0 for i, ranked in enumerate(options)]
+    for i in sorted(range(len(options)), key=lambda i: -margins[i]):
+        if math.prod(len(o) for o in narrowed) <= _MAX_COMBINATIONS:
+            break
+        if options[i]:
+            narrowed[i] = [options[i][0]] if scores[i, options[i][0]] > 0 else [None]
+    return narrowed
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -42,7 +42,7 @@ from ._search import search
 __all__ = ["OfflinePlanner"]
 
 _ALTERNATIVES = 2  # next-best readings kept with a plan
-_MAX_CLAUSES = 9  # 2**9 combinations at one tool per clause
+_MAX_CLAUSES = 30  # a request is read whole up to here (the search settles its clearest clauses)
 _POLITE = frozenset(
     "please could can would you i i'd want like to help me also and then just pls plz".split()
 )

@@ -291,7 +291,14 @@ def test_missing_file_is_a_clear_error(planner, catalog, tmp_path):
 def test_a_very_long_request_is_planned_in_part_and_says_so(planner, catalog):
     request = ". ".join(f"Say 'line {i}'" for i in range(40))
     plan = _plan(planner, catalog, request)
-    assert 1 <= len(plan.steps) <= 9 and "planned the first 9 parts" in plan.reply
+    assert 1 <= len(plan.steps) <= 30 and "planned the first 30 parts" in plan.reply
+
+
+def test_a_long_request_is_read_whole(planner, catalog):
+    """Twelve asks: more clauses than the search can try every combination of."""
+    request = ". ".join(f"Say 'line {i}'" for i in range(12))
+    plan = _plan(planner, catalog, request)
+    assert [s.tool for s in plan.steps] == ["text_to_speech"] * 12 and not plan.reply
 
 
 def test_planning_from_many_threads_gives_the_same_plans_and_leaves_blas_alone(planner, catalog):
