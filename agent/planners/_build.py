@@ -99,6 +99,7 @@ class Builder(ImpliedSteps, SourcePicking):
         self.cost = 0.0
         self.used_quotes: set[str] = set()
         self.notes: list[str] = []
+        self._asking: set[str] = set()  # steps the reply already asks values for
 
     # -- adding steps ------------------------------------------------------------------
     def add(self, card: ToolCard, scope: list[int], depth: int = 0) -> DraftStep | None:
@@ -148,7 +149,9 @@ class Builder(ImpliedSteps, SourcePicking):
         self.notes.append(
             f"tell me the {param.name.replace('_', ' ')} for {step.card.name} ({param.description})"
         )
-        self.cost += MISSING_VALUE_COST
+        if step.id not in self._asking:  # one question per step, however many values it lacks
+            self._asking.add(step.id)
+            self.cost += MISSING_VALUE_COST
         return "{{" + param.name + "}}"
 
     def _same_named(self, param: Param) -> str | None:
