@@ -228,7 +228,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
     for step, quantity in chosen:
         builder.repeat(step, quantity)
     actions = [step for step, _ in chosen if step.card.acts]
-    ordered += zip(actions, actions[1:])  # effects asked one after another happen in that order
+    ordered += itertools.pairwise(actions)  # effects asked one after another happen in that order
     for before, step in ordered:  # "once that's done, …" waits though no data passes between them
         if before.id not in builder.upstream(step) and step.id not in builder.upstream(before):
             step.after.add(before.id)
