@@ -36,6 +36,7 @@ from ._costs import (
 from ._implied import ImpliedSteps, same_name, standing_for
 from ._request import KIND_NOUNS, LAYER_WORDS, Request, stem, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
+from ._values import shape_of, stated_value
 
 __all__ = ["Builder", "DraftStep"]
 
@@ -331,6 +332,9 @@ class Builder(ImpliedSteps, SourcePicking):
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
         # a quote gives one parameter of a step; a step's second text comes from elsewhere
         given = set(step.args.values())
+        if shape_of(param) is not None:  # a date takes a date the clause states, never a quoted title
+            value = stated_value(param, self.scope_text(step.scope), {str(v) for v in given})
+            return _literal(value) if value else self._same_named(param)
         quotes = [q for q in self.scope_quotes(step.scope) if _literal(q) not in given]
         if quotes:
             quote = next((q for q in quotes if q not in self.used_quotes), quotes[0])
@@ -349,6 +353,8 @@ class Builder(ImpliedSteps, SourcePicking):
             return source.ref
         if is_description(param):
             return _literal(self._description(step.scope))
+        if (value := stated_value(param, self.scope_text(step.scope), {str(v) for v in given})) is not None:
+            return _literal(value)  # "from Seattle", "on Amazon", "the Dreamland Hotel"
         if (named := self._same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
         others = [q for q in self.request.quotes if _literal(q) not in given]

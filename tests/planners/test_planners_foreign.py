@@ -517,3 +517,21 @@ def test_a_description_the_clause_gives_is_not_replaced_by_an_earlier_text(plann
     ):
         plan = _plan(planner, registry, request, [recording])
         assert plan.steps[1].args["description"] == "$speech_to_text", request
+
+
+def test_values_the_request_states_fill_the_parameters_they_fit(planner):
+    """Names after "from" and "to", a date; a quoted title is not taken for a date."""
+    flight = make_tool(
+        "book_flight",
+        "Book a flight for a specific date, from a specific location to a specific destination",
+        [
+            ("date", str, "The date to book the flight for", True),
+            ("from", str, "The location to book the flight from", True),
+            ("to", str, "The location to book the flight to", True),
+        ],
+        Json,
+    )
+    plan = _plan(planner, Registry([flight]), "Could you book me a flight from Seattle to New York on June 1st?")
+    assert plan.steps[0].args == {"date": "June 1st", "from_": "Seattle", "to": "New York"}
+    plan = _plan(planner, Registry([flight]), "Book a flight from Seattle to Rome for our 'Roman Holiday' trip")
+    assert plan.steps[0].args["date"] == "{{date}}" and "date" in plan.reply
