@@ -531,7 +531,11 @@ def test_values_the_request_states_fill_the_parameters_they_fit(planner):
         ],
         Json,
     )
-    plan = _plan(planner, Registry([flight]), "Could you book me a flight from Seattle to New York on June 1st?")
+    plan = _plan(
+        planner, Registry([flight]), "Could you book me a flight from Seattle to New York on June 1st?"
+    )
     assert plan.steps[0].args == {"date": "June 1st", "from_": "Seattle", "to": "New York"}
-    plan = _plan(planner, Registry([flight]), "Book a flight from Seattle to Rome for our 'Roman Holiday' trip")
+    plan = _plan(
+        planner, Registry([flight]), "Book a flight from Seattle to Rome for our 'Roman Holiday' trip"
+    )
     assert plan.steps[0].args["date"] == "{{date}}" and "date" in plan.reply
