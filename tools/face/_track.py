@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._coarticulation import LEAD_S, VISEME_NAMES, anticipation_s, cue_weights, viseme_weights
+from ._coarticulation import LEAD_S, VISEME_NAMES, cue_weights, viseme_weights
 from ._cues import SpeechCues
 from ._visemes import VISEMES
 
@@ -44,9 +44,6 @@ _BLINK_CLOSE_S, _BLINK_OPEN_S = 0.07, 0.14
 #: the ceiling at its loudest. Ranks, not levels: a quiet or loud, compressed or dynamic
 #: recording gives the same range of openings (louder syllables still open wider).
 _LOUDNESS_FLOOR, _LOUDNESS_CEILING = 0.3, 1.3
-#: How far ahead the loudness gain looks: where a vowel's anticipatory pull reaches 10 % of
-#: its dominance (2.3 times its anticipation constant, :mod:`._coarticulation`).
-_GAIN_AHEAD_S = 2.3 * anticipation_s("aa")
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ def build_track(
     weighed = cue_weights(cues, times + LEAD_S)
     if weighed is not None:
         loud = smooth(cues.loudness, fps, 0.03)
-        open_, width = _coarticulate(*weighed, loud, rest, expression, fps)
+        open_, width = _coarticulate(*weighed, loud, rest, expression)
     else:  # envelope only: louder is wider; silence is the photo's own mouth
         loud = smooth(cues.loudness, fps, 0.04)
         open_ = rest * (1.0 - loud) + 0.7 * expression.articulation * loud
@@ -167,16 +164,12 @@ def _coarticulate(
     loudness: np.ndarray,
     rest: float,
     expr: Expression,
-    fps: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mouth opening and lip width per frame: the dominance-weighted blend of viseme targets.
 
     Speech visemes are blended apart from silences, so that loudness can scale the
     speaking mouth (the jaw opens wider on louder syllables, which is also what makes the
     mouth follow speech recorded without phoneme timings) while pauses return to rest.
-    The sound lags the gesture that makes it, so a frame opens as wide as the loudest
-    syllable within :data:`_GAIN_AHEAD_S` ahead of it: an anticipated vowel opens early to
-    its own size, not to the silence before it.
     """
     opens = np.array([VISEMES[name].open for name in VISEME_NAMES])
     widths = np.array([VISEMES[name].width for name in VISEME_NAMES])
@@ -184,10 +177,7 @@ def _coarticulate(
     speaking = speech_w > 0
     shape = np.where(speaking, weights @ opens / np.where(speaking, speech_w, 1.0), 0.0)
     share = speech_w / (speech_w + silence_w)
-    own = loudness_gain(loudness, (share > 0.5) & (loudness > 0))
-    gain = own.copy()
-    for k in range(1, min(round(_GAIN_AHEAD_S * fps), own.size - 1) + 1):
-        gain[:-k] = np.maximum(gain[:-k], own[k:])
+    gain = loudness_gain(loudness, (share > 0.5) & (loudness > 0))
     open_speech = np.maximum(expr.jaw, shape * expr.articulation * gain)
     return share * open_speech + (1.0 - share) * rest, weights @ widths / (speech_w + silence_w)
 
