@@ -53,7 +53,7 @@ def test_malformed_phoneme_metadata_falls_back_to_recognition(tmp_path: Path) ->
 def test_phone_recognition_times_real_speech(tmp_path: Path) -> None:
     path = espeak(tmp_path, "Maybe we should meet at noon, by the big blue boat.")
     cues = speech_cues(Audio(path=path), FPS)
-    assert cues.source in ("phone recognition", "forced alignment")
+    assert cues.source in ("phone recognition + speech model", "forced alignment")
     spoken = [p for p in cues.phonemes if p["phoneme"] != "SIL"]
     # About 35 phones in the sentence; recognition of synthetic speech merges or splits a few.
     assert 20 <= len(spoken) <= 60

@@ -131,3 +131,24 @@ def test_a_closed_mouth_photo_rests_unchanged_and_opens_onto_drawn_teeth(portrai
     column = wide[int(top[1]) + 1 : int(bottom[1]) - 1, int(top[0])].astype(float).mean(axis=1)
     assert column[:3].max() > 170  # a light band of teeth under the upper lip
     assert column[column.size // 2 :].mean() < 110  # then the dark of the mouth
+
+
+def test_the_speaking_range_scales_with_the_mouth_and_not_with_a_grin(portrait) -> None:
+    from tools.face._mesh import mouth_size
+
+    lm = portrait.landmarks.astype(np.float64)
+    base = mouth_size(lm)
+    assert mouth_size(lm * 2.0) == pytest.approx(2 * base)  # a larger face opens wider, in proportion
+
+    def corners(scale: float) -> np.ndarray:
+        moved = lm.copy()
+        centre = (lm[48] + lm[54]) / 2
+        moved[[48, 54]] = centre + (lm[[48, 54]] - centre) * scale
+        return moved
+
+    eyes = float(np.linalg.norm(lm[45] - lm[36]))
+    small = corners(0.5 * eyes / float(np.linalg.norm(lm[54] - lm[48])))  # lips half the eye distance
+    large = corners(0.7 * eyes / float(np.linalg.norm(lm[54] - lm[48])))
+    assert mouth_size(small) < mouth_size(large) < 1.1 * mouth_size(small) * np.sqrt(0.7 / 0.5)
+    # A broad grin (lips stretched to the eye distance) opens no wider than a wide mouth.
+    assert mouth_size(corners(eyes / float(np.linalg.norm(lm[54] - lm[48])))) <= mouth_size(large) * 1.05

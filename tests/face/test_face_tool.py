@@ -85,7 +85,9 @@ def test_lips_follow_a_known_phoneme_schedule(tmp_path: Path, portrait_copy: Pat
 def test_real_speech_without_timings_is_lip_synced(tmp_path: Path) -> None:
     wav = espeak(tmp_path, "Hello! Maybe we should meet at noon, by the big blue boat. Bye for now.")
     video = run(PORTRAIT, wav, tmp_path, emotion="happy")
-    assert video.meta["mouth_source"] == video.meta["phoneme_source"] == "phone recognition"
+    assert video.meta["mouth_source"] == video.meta["phoneme_source"] == "phone recognition + speech model"
+    assert video.meta["mouth_sources"] == ["phone recognition", "speech model"]
+    assert video.meta["mouth_model_share"] == 0.5
     from tools._media import load_audio
 
     y = load_audio(wav, SR)

@@ -11,6 +11,7 @@ from tools.face._visemes import VISEMES, viseme_for
 
 FPS = 25
 REST = 0.3  # the photo's own mouth opening, as a fraction of the largest speaking gap
+NEUTRAL = EMOTIONS["neutral"]
 
 
 @pytest.mark.parametrize(
@@ -66,11 +67,98 @@ def test_coarticulation_moves_the_mouth_without_snapping() -> None:
     assert steps.max() < 0.7 * 0.85
 
 
-def test_louder_syllables_open_wider() -> None:
-    quiet = build_track(_cues(MAMA, 2.5, loudness=0.3), EMOTIONS["neutral"], 0.0, REST)
-    loud = build_track(_cues(MAMA, 2.5, loudness=0.9), EMOTIONS["neutral"], 0.0, REST)
+def test_louder_syllables_open_wider_than_quieter_ones_of_the_same_recording() -> None:
+    cues = _cues(MAMA, 2.5)
+    loud = cues.loudness.copy()
+    loud[round(1.1 * FPS) :] *= 0.4  # the second "ma" 8 dB quieter than the first
+    track = build_track(SpeechCues(FPS, 2.5, loud, cues.phonemes, "audio metadata"), NEUTRAL, 0.0, REST)
+    assert track.open[round(0.7 * FPS)] > track.open[round(1.3 * FPS)] + 0.2
+
+
+def test_a_quiet_or_compressed_recording_opens_as_wide_as_a_loud_dynamic_one() -> None:
+    # The same "ma ma" with a loud and a quiet syllable, as a dynamic recording, a quiet one
+    # (every level a third) and a compressed one (levels squeezed toward the top).
+    cues = _cues(MAMA, 2.5)
+    loud = cues.loudness.copy()
+    loud[round(1.1 * FPS) :] *= 0.4
+    speech = loud > 0
+    quiet, squeezed = loud / 3, np.where(speech, 0.8 + 0.2 * loud, 0.0)
+
+    def opening(level: np.ndarray) -> np.ndarray:
+        timed = SpeechCues(FPS, 2.5, level.astype(np.float32), cues.phonemes, "audio metadata")
+        return build_track(timed, NEUTRAL, 0.0, REST).open
+
+    reference = opening(loud)
+    for other in (quiet, squeezed):
+        # Equal but for a frame or two where smoothing blurs the edge of the sound.
+        assert np.percentile(np.abs(opening(other) - reference), 95) < 0.05
+
+
+def test_a_vowel_opens_well_before_it_is_heard_and_closes_when_it_ends() -> None:
+    # Anticipation: a vowel's pull rises earlier before it than it decays after it.
+    schedule = [("SIL", 0.0, 0.5), ("AA", 0.5, 0.9), ("SIL", 0.9, 1.5)]
+    track = build_track(_cues(schedule, 1.5), NEUTRAL, 0.0, 0.0)
+    at = lambda t: float(track.open[round(t * FPS)])  # noqa: E731
+    peak = at(0.7)
+    assert at(0.4) > 0.12 * peak  # 100 ms before the sound the mouth is already opening
+    assert at(1.0) < 0.1 * peak  # 100 ms after it, it is (nearly) back at rest
+
+
+def test_lips_meet_for_m_at_its_acoustic_closure_not_before() -> None:
+    # "a-ma": the lips seal within the "m" and open on the vowels either side; the vowel
+    # after the "m" does not open the lips before the "m" ends.
+    schedule = [("AA", 0.4, 0.8), ("M", 0.8, 0.92), ("AA", 0.92, 1.3)]
+    track = build_track(_cues(schedule, 2.0), NEUTRAL, 0.0, 0.0)
+    at = lambda t: float(track.open[round(t * FPS)])  # noqa: E731
+    assert at(0.72) > 0.5  # 80 ms before the closure the mouth is still open
+    assert at(0.84) < 0.12  # shut inside the "m"
+    assert at(0.88) < 0.2  # 40 ms before the release, barely parted (the pull of the vowel)
+    assert at(1.0) > 0.5
+
+
+def test_lip_rounding_starts_earlier_before_oo_than_it_lasts_after() -> None:
+    schedule = [("SIL", 0.0, 0.3), ("HH", 0.3, 0.5), ("UW", 0.5, 0.7), ("HH", 0.7, 0.9), ("SIL", 0.9, 1.5)]
+    track = build_track(_cues(schedule, 1.5), NEUTRAL, 0.0, 0.0)
+    before, after = float(track.width[round(0.4 * FPS)]), float(track.width[round(0.8 * FPS)])
+    assert before < -0.3  # rounded 100 ms ahead of the vowel, across the "h"
+    assert before < after - 0.2
+
+
+def test_per_frame_readings_pull_like_timed_phonemes() -> None:
+    from tools.face._coarticulation import frame_weights, phone_frames, viseme_weights
+    from tools.face._mouth_model import FRAME_RATE
+
+    spoken = [("SIL", 0.0, 0.5), *MAMA, ("SIL", 1.5, 1.6), ("UW", 1.6, 1.9), ("SIL", 1.9, 2.5)]
+    schedule = [{"phoneme": p, "start_s": s, "end_s": e} for p, s, e in spoken]
+    times = np.arange(0, 2.5, 1 / FPS)
+    timed = viseme_weights(schedule, times)
+    framed = frame_weights(phone_frames(schedule, 250, FRAME_RATE), FRAME_RATE, times)
+    share = lambda w: w[0].sum(axis=1) / (w[0].sum(axis=1) + w[1])  # noqa: E731
+    assert np.abs(share(framed) - share(timed)).max() < 0.2  # the 20 ms smoothing of frames
+    speaking = share(timed) > 0.5
+    agree = framed[0].argmax(axis=1)[speaking] == timed[0].argmax(axis=1)[speaking]
+    assert np.mean(agree) > 0.9
+
+
+def test_recognised_phones_and_the_model_are_mixed_frame_by_frame() -> None:
+    from tools.face._mouth_model import CLASSES, FRAME_RATE
+
+    # Recognition hears "aa" for 0.4 s; the model reads the same stretch as "m".
+    phones = [("AA", 0.5, 0.9)]
+    cues = _cues(phones, 1.5)
+    model = np.zeros((150, len(CLASSES)), np.float32)
+    model[:, 0] = 1.0
+    model[50:90] = 0.0
+    model[50:90, CLASSES.index("PP")] = 1.0
     frame = round(0.7 * FPS)
-    assert loud.open[frame] > quiet.open[frame] + 0.2
+
+    def opening(phonemes, visemes) -> float:
+        mixed = SpeechCues(FPS, 1.5, cues.loudness, phonemes, "x", visemes=visemes)
+        return float(build_track(mixed, NEUTRAL, 0.0, 0.0).open[frame])
+
+    heard, read, both = opening(cues.phonemes, None), opening(None, model), opening(cues.phonemes, model)
+    assert FRAME_RATE == 100 and read < 0.1 < heard - 0.3
+    assert read + 0.05 < both < heard - 0.05
 
 
 def test_envelope_alone_drives_the_mouth_when_no_phonemes_are_known() -> None:

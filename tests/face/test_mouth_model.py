@@ -88,15 +88,38 @@ def test_speech_without_timings_is_read_by_the_model(tmp_path: Path, no_recognis
     assert track.open.max() > 0.5 and np.percentile(track.open, 10) < 0.15
 
 
-def test_phone_recognition_comes_first_and_the_envelope_after_the_model(tmp_path: Path, monkeypatch) -> None:
+def test_untimed_speech_is_read_by_recognition_and_the_model_mixed(tmp_path: Path, monkeypatch) -> None:
     from tools.face import _cues
 
     wav = espeak(tmp_path, "Hello there.")
     cues = speech_cues(Audio(path=wav), FPS)
-    assert cues.source == "phone recognition" and cues.visemes is None
+    assert cues.source == "phone recognition + speech model"
+    assert cues.phonemes and cues.visemes is not None
+    assert _cues.mouth_meta(cues) == {
+        "mouth_source": "phone recognition + speech model",
+        "phoneme_source": "phone recognition + speech model",
+        "mouth_sources": ["phone recognition", "speech model"],
+        "mouth_model_share": 0.5,
+    }
+    monkeypatch.setattr(_cues, "_from_model", lambda audio: None)  # no weights file
+    assert speech_cues(Audio(path=wav), FPS).source == "phone recognition"
     monkeypatch.setattr(_cues, "_from_recognition", lambda audio: None)
-    monkeypatch.setattr(_cues, "_from_model", lambda audio: None)  # no weights file either
     assert speech_cues(Audio(path=wav), FPS).source == "energy envelope"
+
+
+def test_exact_timings_drive_the_mouth_alone(tmp_path: Path, monkeypatch) -> None:
+    from face_helpers import speech_like
+
+    from tools.face import _cues
+
+    def must_not_run(audio):
+        raise AssertionError("a reader ran although the audio has exact timings")
+
+    monkeypatch.setattr(_cues, "_from_model", must_not_run)
+    monkeypatch.setattr(_cues, "_from_recognition", must_not_run)
+    cues = speech_cues(speech_like(tmp_path, [("AA", 0.2, 0.6)], 1.0), FPS)
+    assert cues.source == "audio metadata" and cues.visemes is None
+    assert _cues.mouth_meta(cues)["mouth_sources"] == ["audio metadata"]
 
 
 def test_long_silences_inside_speech_close_the_mouth(tmp_path: Path, no_recogniser) -> None:

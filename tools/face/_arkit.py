@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._coarticulation import LEAD_S, VISEME_NAMES, cue_weights
 from ._cues import SpeechCues
-from ._track import LEAD_S, VISEME_NAMES, Expression, FaceTrack, cue_weights, smooth
+from ._track import Expression, FaceTrack, smooth
 
 __all__ = ["ARKIT_NAMES", "ROTATION_NAMES", "FaceCurves", "face_curves"]
 

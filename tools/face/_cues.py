@@ -5,13 +5,13 @@ Phoneme timings come from the best source available, in this order:
 1. the Audio's own ``meta["phonemes"]`` (text_to_speech writes them; audio_mix keeps them);
 2. forced alignment of the known text (``meta["text"]`` or ``meta["words"]``) with
    ``tools.speech.align``, when the speech tools provide it;
-3. phone recognition with pocketsphinx's English phone model (any speech, no text);
-4. the learned audio-to-mouth model (:mod:`._mouth_model`): viseme probabilities every
-   10 ms, when pocketsphinx is not installed (the ``face`` extra alone) or finds nothing.
-   It follows exact TTS timings better than phone recognition does, but on real
-   talking-head footage it follows the speaker's mouth worse (docs/face.md), so it comes
-   after recognition;
-5. the loudness envelope alone.
+3. phone recognition with pocketsphinx's English phone model (any speech, no text) and
+   the learned audio-to-mouth model (:mod:`._mouth_model`, viseme probabilities every
+   10 ms), both run and mixed frame by frame (:mod:`._coarticulation`); either alone when
+   the other is missing (pocketsphinx is not in the ``face`` extra) or finds nothing;
+4. the loudness envelope alone.
+
+Exact timings (1, 2) drive the mouth alone: neither reader runs then.
 
 The loudness envelope is always computed (streamed in blocks, so memory does not grow
 with the audio's length): it scales how wide each syllable opens and drives the
@@ -36,11 +36,14 @@ from .._artifacts import Audio
 from .._media import iter_audio_blocks
 from ..errors import Cancelled
 
-__all__ = ["SpeechCues", "loudness_envelope", "speech_cues"]
+__all__ = ["BLEND", "MODEL", "RECOGNITION", "SpeechCues", "loudness_envelope", "mouth_meta", "speech_cues"]
 
 log = logging.getLogger(__name__)
 
 _SR = 16000
+#: The sources that read untimed speech, and their mix (see :mod:`._coarticulation`).
+RECOGNITION, MODEL = "phone recognition", "speech model"
+BLEND = f"{RECOGNITION} + {MODEL}"
 #: Frames quieter than this (dBFS, RMS) are silence, whatever the recording's level.
 _SILENCE_DB = -50.0
 #: Loudness is mapped to [0, 1] over this many dB below the recording's loud frames.
@@ -63,7 +66,8 @@ class SpeechCues:
         loudness: per video frame, 0 (silence) to 1 (the recording's loud speech).
         phonemes: ``[{"phoneme", "start_s", "end_s"}, ...]`` or ``None`` when unknown.
         source: what drives the mouth: where the phonemes came from ("audio metadata",
-            "forced alignment", "phone recognition"), "speech model" (``visemes``),
+            "forced alignment", "phone recognition"), "speech model" (``visemes``), both
+            recognised phones and the model ("phone recognition + speech model"),
             "energy envelope", or "silence".
         visemes: with the speech model, ``(frames, len(CLASSES))`` viseme probabilities at
             :data:`._mouth_model.FRAME_RATE` (frame ``i`` at ``i / FRAME_RATE`` s), else None.
@@ -75,6 +79,11 @@ class SpeechCues:
     phonemes: list[dict[str, Any]] | None
     source: str
     visemes: np.ndarray | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources that drove the mouth (two for the recognition + model mix)."""
+        return tuple(self.source.split(" + "))
 
     @property
     def is_silent(self) -> bool:
@@ -99,26 +108,53 @@ def speech_cues(audio: Audio, fps: float, progress: Callable[[float, str], None]
     loudness, duration_s, peak_db = loudness_envelope(audio.path, fps)
     if peak_db < _SILENCE_DB:
         return SpeechCues(fps, duration_s, np.zeros_like(loudness), None, "silence")
-    sources = (
-        ("audio metadata", _from_metadata),
-        ("forced alignment", _from_alignment),
-        ("phone recognition", _from_recognition),
-        ("speech model", _from_model),
-    )
-    for i, (source, find) in enumerate(sources):
-        report((i + 1) / (len(sources) + 1), f"mouth shapes by {source}")
-        try:
-            found = find(audio)
-        except Cancelled:
-            raise
-        except Exception as e:  # a fallback source failing is not the user's problem
-            log.warning("talking_face: %s failed (%s); trying the next source", source, e)
-            continue
-        if isinstance(found, np.ndarray):
-            return SpeechCues(fps, duration_s, loudness, None, source, visemes=found)
+    exact = (("audio metadata", _from_metadata), ("forced alignment", _from_alignment))
+    for i, (source, find) in enumerate(exact):
+        report((i + 1) / 4, f"mouth shapes by {source}")
+        found = _attempt(source, find, audio)
         if found:
             return SpeechCues(fps, duration_s, loudness, found, source)
+    report(0.5, "mouth shapes by phone recognition")
+    phones = _attempt(RECOGNITION, _from_recognition, audio)
+    report(0.75, "mouth shapes by the speech model")
+    visemes = _attempt(MODEL, _from_model, audio)
+    if phones and visemes is not None:
+        return SpeechCues(fps, duration_s, loudness, phones, BLEND, visemes=visemes)
+    if phones:
+        return SpeechCues(fps, duration_s, loudness, phones, RECOGNITION)
+    if visemes is not None:
+        return SpeechCues(fps, duration_s, loudness, None, MODEL, visemes=visemes)
     return SpeechCues(fps, duration_s, loudness, None, "energy envelope")
+
+
+def mouth_meta(cues: SpeechCues) -> dict[str, Any]:
+    """What drove the mouth, for a result's metadata.
+
+    ``mouth_source`` names it ("phone recognition + speech model" for the mix),
+    ``phoneme_source`` is its older name, ``mouth_sources`` lists the sources, and for the
+    mix ``mouth_model_share`` is the speech model's share of each frame's reading.
+    """
+    from ._coarticulation import MODEL_SHARE
+
+    meta: dict[str, Any] = {
+        "mouth_source": cues.source,
+        "phoneme_source": cues.source,
+        "mouth_sources": list(cues.sources),
+    }
+    if cues.source == BLEND:
+        meta["mouth_model_share"] = MODEL_SHARE
+    return meta
+
+
+def _attempt(source: str, find: Callable[[Audio], Any], audio: Audio) -> Any:
+    """``find(audio)``, or None when that source fails (a fallback failing is not the user's problem)."""
+    try:
+        return find(audio)
+    except Cancelled:
+        raise
+    except Exception as e:
+        log.warning("talking_face: %s failed (%s); using the other sources", source, e)
+        return None
 
 
 def loudness_envelope(path: Path, fps: float) -> tuple[np.ndarray, float, float]:

@@ -19,7 +19,7 @@ from ._portrait import Portrait
 from ._track import Expression, FaceTrack
 from ._warp import signed_areas
 
-__all__ = ["FaceMesh"]
+__all__ = ["FaceMesh", "mouth_size"]
 
 # dlib iBUG-68 index groups.
 JAW = np.arange(0, 17)
@@ -61,6 +61,16 @@ _HOLES = (np.arange(48, 60), np.arange(36, 42), np.arange(42, 48))  # outer lip,
 _N_HEAD_RING = 11
 _N_OUTER_RING = 20
 
+#: Lip-corner distance over outer eye-corner distance (landmarks 48–54 over 36–45) of an
+#: average adult face: lip corners about 50–54 mm apart, outer eye corners about 87–91 mm
+#: (Farkas, Anthropometry of the Head and Face, 1994).
+_MOUTH_PER_EYES = 0.58
+#: Measured ratios outside this band are a grin, a pout or a misplaced landmark rather than
+#: the mouth's size, and are clipped to it.
+_MOUTH_PER_EYES_RANGE = (0.45, 0.75)
+#: The largest inner-lip gap while speaking, as a fraction of the mouth's size.
+_MAX_GAP_PER_MOUTH = 0.4
+
 
 @dataclass(frozen=True)
 class FaceMesh:
@@ -99,7 +109,6 @@ class FaceMesh:
         brow_mid = lm[17:27].mean(axis=0)
         face_w = float(np.linalg.norm(lm[16] - lm[0]))
         face_h = float(np.dot(brow_mid - lm[8], up))
-        mouth_w = float(np.linalg.norm(lm[54] - lm[48]))
         rest_gap = float(np.mean([np.dot(lm[u] - lm[lo], up) for u, lo in _INNER_PAIRS]))
 
         forehead = lm[[17, 19, 21, 22, 24, 26]] + up * 0.45 * face_h
@@ -115,7 +124,7 @@ class FaceMesh:
         triangles = _triangulate(vertices)
         return cls(
             vertices, triangles, len(head), up, right, face_w, face_h,
-            max_gap=0.4 * mouth_w, rest_gap=max(rest_gap, 0.0), pivot=lm[8] - up * 0.35 * face_h,
+            max_gap=_MAX_GAP_PER_MOUTH * mouth_size(lm), rest_gap=max(rest_gap, 0.0), pivot=lm[8] - up * 0.35 * face_h,
         )  # fmt: skip
 
     @property
@@ -198,6 +207,22 @@ class FaceMesh:
                 lid = v[upper] - v[lower]
                 v[upper] = v[lower] + lid * (lower_rise + aperture * (1 - lower_rise))
                 v[lower] += lid * lower_rise
+
+
+def mouth_size(landmarks: np.ndarray) -> float:
+    """The size the mouth's speaking range scales with, pixels, from its 68 landmarks.
+
+    The lips' own width (corner to corner), clipped to the band of normal faces relative to
+    the eyes, and taken as the geometric mean with the width an average face of these eyes
+    has: the lips set how wide the mouth is, but the vertical opening comes mostly from the
+    jaw, which scales with the face; and a smiling photo's stretched lips do not enlarge the
+    jaw. A small or large mouth still opens in proportion (the square root of its width).
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    eyes = float(np.linalg.norm(lm[45] - lm[36]))
+    low, high = _MOUTH_PER_EYES_RANGE
+    width = float(np.clip(np.linalg.norm(lm[54] - lm[48]), low * eyes, high * eyes))
+    return float(np.sqrt(width * _MOUTH_PER_EYES * eyes))
 
 
 def _height_above(

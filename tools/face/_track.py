@@ -5,10 +5,11 @@ face's width…), so the same track can drive any renderer; :mod:`._mesh` turns 
 landmark positions. A track holds seven floats per frame (28 bytes), so it is
 computed whole, even for hours of audio.
 
-Co-articulation follows Cohen & Massaro (1993): each phoneme pulls the mouth toward its
-viseme with a weight that is highest over its own interval and decays exponentially
-outside it; a frame's shape is the weighted mean of all pulls. Strong visemes (p/b/m) win
-against weak neighbours, and the mouth moves between shapes without snapping.
+Co-articulation (:mod:`._coarticulation`) follows Cohen & Massaro (1993): each phoneme
+pulls the mouth toward its viseme with a weight that is highest over its own interval,
+rises before it (early for vowels and rounding) and decays after it; a frame's shape is the
+weighted mean of all pulls. Strong visemes (p/b/m) win against weak neighbours, and the
+mouth moves between shapes without snapping.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._coarticulation import LEAD_S, VISEME_NAMES, cue_weights, viseme_weights
 from ._cues import SpeechCues
-from ._visemes import VISEMES, viseme_for
+from ._visemes import VISEMES
 
 __all__ = [
     "EMOTIONS",
@@ -28,24 +30,20 @@ __all__ = [
     "FaceTrack",
     "build_track",
     "cue_weights",
+    "loudness_gain",
     "smooth",
     "viseme_weights",
 ]
 
-#: How far a phoneme's pull reaches beyond its own interval (decay constant, seconds).
-_COARTICULATION_S = 0.035
-#: The mouth leads the sound slightly: lips shape a syllable before it is heard.
-LEAD_S = 0.02
-#: The viseme classes in the column order of :func:`viseme_weights` (silence excluded).
-VISEME_NAMES = tuple(name for name in VISEMES if name != "sil")
-#: The speech model's viseme probabilities are smoothed this much (Gaussian sigma, s) before use.
-_MODEL_SMOOTH_S = 0.02
 #: Blinks: mean and shortest gap between blinks (s), and the closing and opening times (s).
 _BLINK_MEAN_GAP_S, _BLINK_MIN_GAP_S = 3.6, 1.2
 _BLINK_CLOSE_S, _BLINK_OPEN_S = 0.07, 0.14
-#: While speaking, the opening is the viseme's times a loudness gain: this floor at silence,
-#: rising to 1 at the loudness of typical speech (loudness runs 0 to 1; speech sits near 0.6).
-_LOUDNESS_FLOOR, _TYPICAL_LOUDNESS = 0.3, 0.6
+#: While speaking, the opening is the viseme's times a loudness gain, set by where a frame's
+#: loudness ranks among this recording's own speech frames: the floor at silence and at the
+#: quietest speech, 1 (the viseme's own opening) at the recording's median speech loudness,
+#: the ceiling at its loudest. Ranks, not levels: a quiet or loud, compressed or dynamic
+#: recording gives the same range of openings (louder syllables still open wider).
+_LOUDNESS_FLOOR, _LOUDNESS_CEILING = 0.3, 1.3
 
 
 @dataclass(frozen=True)
@@ -160,78 +158,12 @@ def build_track(
     )  # fmt: skip
 
 
-def viseme_weights(phonemes: list[dict], times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Co-articulation weights: how strongly each viseme pulls the mouth at each time.
-
-    Each phoneme pulls with its viseme's dominance over its own interval, decaying
-    exponentially (:data:`_COARTICULATION_S`) outside it.
-
-    Args:
-        phonemes: ``{"phoneme", "start_s", "end_s"}`` entries.
-        times: the instants to weigh, seconds (frame times plus any lead).
-
-    Returns:
-        ``(speech, silence)``: an ``len(times) × len(VISEME_NAMES)`` array of the speech
-        visemes' pulls, and the pull toward rest (silences, plus a small floor so that
-        frames no phoneme reaches return to rest).
-    """
-    column = {name: i for i, name in enumerate(VISEME_NAMES)}
-    speech = np.zeros((times.size, len(VISEME_NAMES)))
-    silence = np.full(times.size, 1e-3)
-    reach_s = 6 * _COARTICULATION_S
-    for p in phonemes:
-        start, end = p["start_s"], p["end_s"]
-        lo = max(0, int(np.searchsorted(times, start - reach_s)))
-        hi = int(np.searchsorted(times, end + reach_s))
-        if hi <= lo:
-            continue
-        v = viseme_for(p["phoneme"])
-        t = times[lo:hi]
-        w = v.dominance * np.exp(-np.maximum(0.0, np.maximum(start - t, t - end)) / _COARTICULATION_S)
-        if v.open is None:
-            silence[lo:hi] += w
-        else:
-            speech[lo:hi, column[v.name]] += w
-    return speech, silence
-
-
-def cue_weights(cues: SpeechCues, times: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The pulls of :func:`viseme_weights` at ``times``, from whichever drove the mouth:
-    phoneme timings, or the speech model's viseme probabilities; None for neither."""
-    if cues.phonemes:
-        return viseme_weights(cues.phonemes, times)
-    if cues.visemes is not None:
-        return model_weights(cues.visemes, times)
-    return None
-
-
-def model_weights(visemes: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pulls from the speech model's viseme probabilities (100 per second, silence first).
-
-    The probabilities are smoothed over :data:`_MODEL_SMOOTH_S` and read at ``times``;
-    each viseme pulls with its probability times its dominance, so that a likely p/b/m
-    closes the lips against its open neighbours, as timed phonemes do.
-    """
-    from scipy.ndimage import gaussian_filter1d
-
-    from ._mouth_model import CLASSES, FRAME_RATE
-
-    probs = gaussian_filter1d(
-        visemes.astype(np.float64), _MODEL_SMOOTH_S * FRAME_RATE, axis=0, mode="nearest"
-    )
-    at = np.clip(times * FRAME_RATE, 0, probs.shape[0] - 1)
-    lo = np.floor(at).astype(int)
-    hi = np.minimum(lo + 1, probs.shape[0] - 1)
-    frac = (at - lo)[:, None]
-    p = probs[lo] * (1 - frac) + probs[hi] * frac
-    dominance = np.array([VISEMES[name].dominance for name in CLASSES])
-    pulls = p * dominance
-    speech = pulls[:, [CLASSES.index(name) for name in VISEME_NAMES]]
-    return speech, pulls[:, CLASSES.index("sil")] + 1e-3
-
-
 def _coarticulate(
-    weights: np.ndarray, silence_w: np.ndarray, loudness: np.ndarray, rest: float, expr: Expression
+    weights: np.ndarray,
+    silence_w: np.ndarray,
+    loudness: np.ndarray,
+    rest: float,
+    expr: Expression,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mouth opening and lip width per frame: the dominance-weighted blend of viseme targets.
 
@@ -244,10 +176,31 @@ def _coarticulate(
     speech_w = weights.sum(axis=1)
     speaking = speech_w > 0
     shape = np.where(speaking, weights @ opens / np.where(speaking, speech_w, 1.0), 0.0)
-    gain = np.minimum(_LOUDNESS_FLOOR + (1.0 - _LOUDNESS_FLOOR) * loudness / _TYPICAL_LOUDNESS, 1.3)
-    open_speech = np.maximum(expr.jaw, shape * expr.articulation * gain)
     share = speech_w / (speech_w + silence_w)
+    gain = loudness_gain(loudness, (share > 0.5) & (loudness > 0))
+    open_speech = np.maximum(expr.jaw, shape * expr.articulation * gain)
     return share * open_speech + (1.0 - share) * rest, weights @ widths / (speech_w + silence_w)
+
+
+def loudness_gain(loudness: np.ndarray, speech: np.ndarray) -> np.ndarray:
+    """Per-frame scale of the speaking opening, from the frame's loudness rank among ``speech``.
+
+    The rank ``F`` (0 to 1, ties at their mid-rank) of each frame's loudness among the
+    frames marked ``speech`` maps piecewise linearly through (0, floor), (0.5, 1) and
+    (1, ceiling); silent frames (loudness 0) get the floor. Without speech frames, 1.
+    """
+    levels = np.sort(loudness[speech])
+    if levels.size == 0:
+        return np.ones_like(loudness, dtype=np.float64)
+    rank = (np.searchsorted(levels, loudness, "left") + np.searchsorted(levels, loudness, "right")) / (
+        2.0 * levels.size
+    )
+    gain = np.where(
+        rank <= 0.5,
+        _LOUDNESS_FLOOR + (1.0 - _LOUDNESS_FLOOR) * 2.0 * rank,
+        1.0 + (_LOUDNESS_CEILING - 1.0) * (2.0 * rank - 1.0),
+    )
+    return np.where(loudness > 0, gain, _LOUDNESS_FLOOR)
 
 
 def _blinks(times: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -18,7 +18,7 @@ from .._limits import Limits, LocalPath
 from .._media import write_video
 from .._spec import tool
 from ._arkit import ARKIT_NAMES, ROTATION_NAMES, FaceCurves, face_curves
-from ._cues import speech_cues
+from ._cues import mouth_meta, speech_cues
 from ._gltf import write_glb
 from ._head import head_mesh
 from ._preview import PREVIEW_FPS, render_frames
@@ -80,11 +80,12 @@ def face_animation(
     """Turn speech into facial animation for 3D characters: the 52 ARKit blendshapes, head and eye rotations.
 
     The mouth follows the speech's phoneme timings (from text_to_speech, or forced alignment
-    of the text when given) or, without them, a learned audio-to-mouth model, with
-    co-articulation and loudness; the emotion sets smile, brows and eyes; blinks, eye
-    saccades and head motion are added, and silence breathes and blinks. Outputs: a JSON of
-    the curves, a Live Link Face CSV (for Unreal MetaHumans), a .glb head with ARKit-named
-    morph targets and the animation (for Blender, Unity, three.js), and a preview MP4.
+    of the text when given) or, without them, recognised phones mixed with a learned
+    audio-to-mouth model, with co-articulation and loudness; the emotion sets smile, brows
+    and eyes; blinks, eye saccades and head motion are added, and silence breathes and
+    blinks. Outputs: a JSON of the curves, a Live Link Face CSV (for Unreal MetaHumans), a
+    .glb head with ARKit-named morph targets and the animation (for Blender, Unity,
+    three.js), and a preview MP4.
 
     Args:
         audio: the speech to animate (up to 30 minutes; silence gives an idle, breathing face).
@@ -100,7 +101,9 @@ def face_animation(
 
     Returns:
         The curves (JSON), the CSV, the .glb and the preview video; the JSON's metadata says
-        what drove the mouth (``mouth_source``; ``phoneme_source`` is its older name).
+        what drove the mouth (``mouth_source``, ``mouth_sources`` and, for recognised phones
+        mixed with the speech model, ``mouth_model_share``; ``phoneme_source`` is the older
+        name of ``mouth_source``).
 
     Raises:
         BadInput: the audio cannot be decoded, an argument is out of its range, or the head
@@ -118,8 +121,7 @@ def face_animation(
         "fps": fps,
         "n_frames": len(curves),
         "duration_s": cues.duration_s,
-        "mouth_source": cues.source,
-        "phoneme_source": cues.source,
+        **mouth_meta(cues),
     }
     ctx.report(0.15, "writing curves")
     written: list[Path] = []

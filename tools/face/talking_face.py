@@ -15,7 +15,7 @@ from .._limits import Limits
 from .._media import write_video
 from .._spec import tool
 from ._backends import BACKEND_ENV, get_backend
-from ._cues import speech_cues
+from ._cues import mouth_meta, speech_cues
 from ._portrait import MAX_SIDE_PX, load_portrait
 from ._track import EMOTIONS, build_track
 
@@ -61,8 +61,8 @@ def talking_face(
     """Animate a portrait photo so it speaks the given audio, lip-synced, with blinks and head motion.
 
     The mouth follows the speech's phoneme timings (from text_to_speech or forced
-    alignment) or, for a recording without them, a learned audio-to-mouth model, and the
-    speech's loudness; the rest of the photo stays as it is. Output:
+    alignment) or, for a recording without them, recognised phones mixed with a learned
+    audio-to-mouth model, and the speech's loudness; the rest of the photo stays as it is. Output:
     an MP4 (H.264 + AAC) at 25 fps, the photo's size up to 1024 px on the long side.
 
     Args:
@@ -76,9 +76,11 @@ def talking_face(
 
     Returns:
         The video, with metadata: what drove the mouth (``mouth_source``: "audio metadata",
-        "forced alignment", "speech model", "phone recognition", "energy envelope" or
-        "silence"; ``phoneme_source`` is its older name), the face box, the number of
-        faces found, and the original size when the photo was scaled down.
+        "forced alignment", "phone recognition + speech model" (the two mixed),
+        "phone recognition", "speech model", "energy envelope" or "silence";
+        ``mouth_sources`` lists them, ``mouth_model_share`` gives the mix, and
+        ``phoneme_source`` is the older name of ``mouth_source``), the face box, the number
+        of faces found, and the original size when the photo was scaled down.
 
     Raises:
         BadInput: the image is not a photo, has no face (or fewer than face_index + 1),
@@ -95,8 +97,7 @@ def talking_face(
         "emotion": emotion,
         "head_motion": head_motion,
         "backend": renderer.name,
-        "mouth_source": cues.source,
-        "phoneme_source": cues.source,
+        **mouth_meta(cues),
         "face_box": list(portrait.box),
         "n_faces": portrait.n_faces,
         "face_index": face_index,
