@@ -63,6 +63,12 @@ _SHAPES: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
 #: Words that end a slot's value ("from Seattle to New York": Seattle stops at "to").
 _PREPOSITIONS = frozenset("from to at in on for with by via through into of about near".split())
 _CAPITALISED = r"[A-Z][\w'&.-]*(?:\s+(?:of|the|de|and|&)\s+[A-Z][\w'&.-]*|\s+[A-Z][\w'&.-]*)*"
+#: Capitalised words that open a sentence or clause rather than belong to a name.
+_OPENERS = frozenset(
+    "i i'd i'm i'll i've can could would will please the my also and but so then meanwhile while "
+    "after afterwards once lastly finally first next additionally besides however oh hey".split()
+)
+_CONNECTORS = frozenset("of the de and &".split())
 _EXAMPLES = re.compile(
     r"\b(?:e\.?g\.?|such as|like|for example)[:,]?\s+(.+?)(?:\betc\b|[.;)]|$)", re.IGNORECASE
 )
@@ -148,9 +154,16 @@ def _documented_noun(param: Param) -> str | None:
 
 
 def _trim(phrase: str) -> str:
-    """A name without a sentence-opening word or trailing punctuation."""
-    phrase = phrase.strip(" .,;:!?'")
-    first, _, rest = phrase.partition(" ")
-    if first.lower() in {"i", "i'd", "i'm", "can", "could", "please", "the", "my"} and rest:
-        phrase = rest
-    return phrase
+    """A name without the words of the sentence around it: "Stanford University Could" (the
+    next sentence's first word, once the clauses are joined) is "Stanford University"."""
+    tokens = phrase.strip(" .,;:!?'").split()
+    while len(tokens) > 1 and tokens[0].lower() in _OPENERS:
+        tokens = tokens[1:]
+    kept = tokens[:1]
+    for token in tokens[1:]:
+        if token.lower() in _OPENERS:
+            break
+        kept.append(token)
+    while len(kept) > 1 and kept[-1].lower() in _CONNECTORS:
+        kept.pop()
+    return " ".join(kept).strip(" .,;:!?'")

@@ -86,3 +86,15 @@ def test_nothing_stated_gives_nothing():
     date, software = _params(("date", "The date"), ("software", "The software to manage"))
     assert stated_value(date, "whenever suits you") is None
     assert stated_value(software, "can you tidy up my computer") is None
+
+
+def test_a_name_stops_where_the_next_sentence_starts():
+    """Clauses are joined without their full stops; the next sentence's first word is no name."""
+    (university,) = _params(("university", "The university to enroll in"))
+    assert stated_value(university, "a course at Stanford University Could you help") == "Stanford University"
+    assert (
+        stated_value(university, "at Harvard University Meanwhile I have a question") == "Harvard University"
+    )
+    assert stated_value(university, "at Stanford University and I will pay") == "Stanford University"
+    (bank,) = _params(("bank", "The bank to use"))
+    assert stated_value(bank, "transfer it to Bank of America today") == "Bank of America"
