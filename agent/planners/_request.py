@@ -91,7 +91,8 @@ LAYER_WORDS = frozenset(
 )
 _PRONOUNS = frozenset("it its them they their that result results output".split())
 _QUESTION = frozenset("how what which who whether is are does do can tell".split())
-#: Verbs that open a new clause after "and" (imperatives of making, changing and measuring).
+#: Verbs that open a new clause after "and" (imperatives of making, changing and measuring,
+#: and of the errands people ask an assistant for: booking, paying, sending).
 VERBS = frozenset(
     """make create generate produce compose write say speak read narrate voice sing play render mix combine
     blend layer overlay put add duck lower raise turn convert transcribe translate analyse analyze measure
@@ -99,7 +100,8 @@ VERBS = frozenset(
     extract remove pull strip animate have let get use apply change adjust set describe summarize summarise
     classify judge rate score count compute build draw resize crop rotate blur sharpen caption label sort
     record export save return speed slow shorten trim cut loop fade normalize normalise match follow talk gesture
-    dance move""".split()
+    dance move book order pay buy sell call arrange organize organise schedule install update print share post
+    watch search look enroll enrol borrow deliver remind jot transfer email text reserve rent hire""".split()
 )
 #: Words of a clause that only hands back what the others made ("and give me the audio").
 _FILLER = frozenset(

@@ -40,6 +40,12 @@ def test_clauses_split_on_then_and_before_a_verb_and_layering():
         "make my avatar talk",
         "gesture to this line",
     ]
+    # errands an assistant is asked for are verbs too
+    assert _clauses("Could you jot this down, facilitate the payment and organize a ride to the bank?") == [
+        "Could you jot this down",
+        "facilitate the payment",
+        "organize a ride to the bank",
+    ]
     layered = read_request("Say 'hi' happily, with festive music underneath.", [], {}).clauses
     assert [c.layered for c in layered] == [False, True]
 
