@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "protect_variants", "read_quantity"]
+__all__ = ["Quantity", "only_counts", "protect_variants", "read_quantity"]
 
 _NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -32,6 +32,14 @@ _COPIES = frozenset(
     "takes versions variations variants renditions options alternatives copies drafts mixes edits cuts tries".split()
 )
 _WANTING = frozenset("different more alternative separate distinct other new unique".split())
+#: Words of a clause that only says how many or how apart ("one file each", "different seeds"):
+#: at least one that counts, and the rest of the second set.
+_COUNTS = frozenset(
+    "one two three four five each per apiece both separately individually different seeds".split()
+)
+_COUNTING = _COUNTS | frozenset(
+    "file files take takes version versions copy copies seed random a an of for every".split()
+)
 _ASKING = frozenset(
     "make makes made create generate give gimme need want render compose write produce get do".split()
 )
@@ -101,6 +109,13 @@ def read_quantity(text: str) -> Quantity:
         )
     quantity.count = min(quantity.count, _MAX_COUNT)
     return quantity
+
+
+def only_counts(words: list[str]) -> bool:
+    """Whether a clause's words only say how many results, or how apart ("one file each",
+    "different seeds"): it asks for nothing of its own and qualifies the step before it."""
+    counting = [w in _COUNTING or w.isdigit() for w in words]
+    return bool(words) and all(counting) and any(w in _COUNTS or w.isdigit() for w in words)
 
 
 def _variants(text: str) -> list[str]:

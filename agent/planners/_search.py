@@ -23,7 +23,7 @@ from ._build import Builder, DraftStep
 from ._catalog import Catalog
 from ._costs import AGAIN_COST, FAILED_STEP_COST, FOLLOW_UP_BONUS, UNUSED_FILE_COST, UNUSED_QUOTE_COST
 from ._implied import references
-from ._quantities import Quantity
+from ._quantities import Quantity, only_counts
 from ._request import Clause, Request, kinds_named
 
 __all__ = ["Candidate", "search"]
@@ -91,6 +91,8 @@ def search(
                 + (speakers if c.quotes else [])
                 + _takers(catalog, c),
             )
+            if not only_counts(c.words)  # "one file each" qualifies the step before it
+            else []
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
         ],
         scores,

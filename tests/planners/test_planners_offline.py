@@ -145,6 +145,16 @@ def test_each_file_gets_its_own_step(planner, catalog, files):
     assert {s.tool for s in plan.steps} == {"music_analyze"}
 
 
+@pytest.mark.parametrize(
+    "request_text", ["both guitar takes to midi, one file each", "these two takes as MIDI, separately"]
+)
+def test_a_clause_that_only_counts_asks_for_no_tool_of_its_own(planner, catalog, files, request_text):
+    """ "one file each" says how many of the step before it, not what to do."""
+    plan = _plan(planner, catalog, request_text, files("a.wav", "b.wav"))
+    assert [s.tool for s in plan.steps] == ["music_transcribe", "music_transcribe"]
+    assert sorted(s.args["audio"] for s in plan.steps) == ["@a.wav", "@b.wav"]
+
+
 def test_music_literals_from_the_request(planner, catalog):
     plan = _plan(planner, catalog, "Compose a gloomy 10 second organ piece in D minor at 70 bpm")
     ((tool_name, args),) = _shape(plan)

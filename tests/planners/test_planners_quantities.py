@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.planners._language import looks_english
-from agent.planners._quantities import read_quantity
+from agent.planners._quantities import only_counts, read_quantity
 from agent.planners._request import read_request
 
 
@@ -33,6 +33,25 @@ from agent.planners._request import read_request
 def test_quantities(text, count, variants):
     quantity = read_quantity(text)
     assert (quantity.count, quantity.variants) == (count, variants)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("one file each", True),
+        ("different seeds", True),
+        ("separately", True),
+        ("2 versions", True),
+        ("one for each", True),
+        ("a file", False),
+        ("the vocals", False),
+        ("one happy", False),
+        ("send one file", False),
+    ],
+)
+def test_a_clause_may_only_count(text, counts):
+    """Such a clause asks for nothing of its own: it says how many of the step before it."""
+    assert only_counts(read_request(text, [], {}).clauses[0].words) is counts
 
 
 @pytest.mark.parametrize(
