@@ -36,7 +36,7 @@ from ._costs import (
 from ._implied import ImpliedSteps, same_name, standing_for
 from ._request import KIND_NOUNS, LAYER_WORDS, Request, stem, words
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
-from ._values import shape_of, stated_value
+from ._values import named_value, shape_of, stated_value
 
 __all__ = ["Builder", "DraftStep"]
 
@@ -354,9 +354,11 @@ class Builder(ImpliedSteps, SourcePicking):
         if is_description(param):
             return _literal(self._description(step.scope))
         if (value := stated_value(param, self.scope_text(step.scope), {str(v) for v in given})) is not None:
-            return _literal(value)  # "from Seattle", "on Amazon", "the Dreamland Hotel"
+            return _literal(value)  # "from Seattle", "on Amazon"
         if (named := self._same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
+        if (value := named_value(param, self.scope_text(step.scope), {str(v) for v in given})) is not None:
+            return _literal(value)  # "the Dreamland Hotel"
         others = [q for q in self.request.quotes if _literal(q) not in given]
         if others and param.required and (step.producer or len(self.request.quotes) == 1):
             # another clause's quote: only for a step made to serve it ("say 'hi' … make my photo speak")

@@ -9,9 +9,11 @@ documentation, never from the tool:
   ("June 1st, 2023"), and nothing else: not a quoted title that happens to be near.
 * **Slots.** A parameter documented as "the location to book the flight *from*" (or named
   ``from``) takes the name that follows that word in the request ("from Seattle").
-* **Examples and names.** A parameter whose documentation lists examples ("eg. Amazon, Ebay")
-  takes one the request says; one documented as "the name of the hotel" takes the capitalised
-  name around "hotel" ("the Dreamland Hotel", "Hotel Europa").
+* **Examples.** A parameter whose documentation lists examples ("eg. Amazon, Ebay") takes one
+  the request says.
+* **Names**, a weaker reading (:func:`named_value`, used when no earlier result is named like
+  the parameter): one documented as "the name of the hotel" takes the capitalised name
+  around "hotel" ("the Dreamland Hotel", "Hotel Europa").
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tools import Param
 
 from ._request import stem, words
 
-__all__ = ["fits_shape", "shape_of", "stated_value"]
+__all__ = ["fits_shape", "named_value", "shape_of", "stated_value"]
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -62,7 +64,7 @@ _SHAPES: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
 }
 #: Words that end a slot's value ("from Seattle to New York": Seattle stops at "to").
 _PREPOSITIONS = frozenset("from to at in on for with by via through into of about near".split())
-_CAPITALISED = r"[A-Z][\w'&.-]*(?:\s+(?:of|the|de|and|&)\s+[A-Z][\w'&.-]*|\s+[A-Z][\w'&.-]*)*"
+_CAPITALISED = r"(?<![\w'])[A-Z][\w'&.-]*(?:\s+(?:of|the|de|and|&)\s+[A-Z][\w'&.-]*|\s+[A-Z][\w'&.-]*)*"
 #: Capitalised words that open a sentence or clause rather than belong to a name.
 _OPENERS = frozenset(
     "i i'd i'm i'll i've can could would will please the my also and but so then meanwhile while "
@@ -96,11 +98,21 @@ def stated_value(param: Param, text: str, taken: set[str] = frozenset()) -> str 
         return next(
             (m.group(0).strip() for m in _SHAPES[shape][1].finditer(text) if m.group(0) not in taken), None
         )
-    for finder in (_slot_value, _example_value, _named_value):
+    for finder in (_slot_value, _example_value):
         value = finder(param, text)
         if value and value not in taken:
             return value
     return None
+
+
+def named_value(param: Param, text: str, taken: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+    """A weaker reading than :func:`stated_value`, for when no earlier result is named like the
+    parameter either: the capitalised name that holds or stands beside the word the parameter
+    is about ("the Dreamland Hotel" for "the name of the hotel", "Bank of America" for ``bank``)."""
+    if shape_of(param) is not None:
+        return None
+    value = _named_value(param, text)
+    return value if value and value not in taken else None
 
 
 # -- finders ---------------------------------------------------------------------------------

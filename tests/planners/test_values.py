@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.planners._corpora import make_tool
-from agent.planners._values import fits_shape, shape_of, stated_value
+from agent.planners._values import fits_shape, named_value, shape_of, stated_value
 
 
 def _params(*params: tuple[str, str]):
@@ -73,8 +73,14 @@ def test_documented_examples_and_names_are_read_as_said():
         ("software", "The software to manage"),
     )
     assert stated_value(website, "buy a new laptop from amazon for me") == "amazon"
-    assert stated_value(hotel, "I need a room at the Dreamland Hotel in May") == "Dreamland Hotel"
-    assert stated_value(software, "then update its CleanBuddy software") == "CleanBuddy"
+    assert named_value(hotel, "I need a room at the Dreamland Hotel in May") == "Dreamland Hotel"
+    assert named_value(software, "then update its CleanBuddy software") == "CleanBuddy"
+    assert stated_value(hotel, "I need a room at the Dreamland Hotel in May") is None  # a weaker reading
+
+
+def test_a_name_is_a_whole_word():
+    (data,) = _params(("data", "The data to hash"))
+    assert named_value(data, "hash the encoded data using the hashData API") is None
 
 
 def test_a_value_already_given_is_not_given_twice():
@@ -91,10 +97,10 @@ def test_nothing_stated_gives_nothing():
 def test_a_name_stops_where_the_next_sentence_starts():
     """Clauses are joined without their full stops; the next sentence's first word is no name."""
     (university,) = _params(("university", "The university to enroll in"))
-    assert stated_value(university, "a course at Stanford University Could you help") == "Stanford University"
+    assert named_value(university, "a course at Stanford University Could you help") == "Stanford University"
     assert (
-        stated_value(university, "at Harvard University Meanwhile I have a question") == "Harvard University"
+        named_value(university, "at Harvard University Meanwhile I have a question") == "Harvard University"
     )
-    assert stated_value(university, "at Stanford University and I will pay") == "Stanford University"
+    assert named_value(university, "at Stanford University and I will pay") == "Stanford University"
     (bank,) = _params(("bank", "The bank to use"))
-    assert stated_value(bank, "transfer it to Bank of America today") == "Bank of America"
+    assert named_value(bank, "transfer it to Bank of America today") == "Bank of America"
