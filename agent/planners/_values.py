@@ -19,6 +19,7 @@ documentation, never from the tool:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from tools import Param
 
@@ -32,13 +33,17 @@ _MONTH = (
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
-#: Each shape: the words of a parameter's name or documentation that announce it, and its pattern.
+#: Each shape: the words of a parameter's name or documentation that announce it, and its
+#: pattern (every repetition bounded, so a long run of digits or letters reads in linear time).
 _SHAPES: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
-    "email": (frozenset({"email", "e-mail", "mail"}), re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    "email": (
+        frozenset({"email", "e-mail", "mail"}),
+        re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}"),
+    ),
     "url": (frozenset({"url", "link", "webpage"}), re.compile(r"https?://\S+|www\.\S+")),
     "phone": (
         frozenset({"phone", "telephone", "mobile"}),
-        re.compile(r"(?<![\w@])\+?\(?\d[\d\s().-]{5,}\d(?![\w@])"),
+        re.compile(r"(?<![\w@])\+?\(?\d[\d\s().-]{5,20}\d(?![\w@])"),
     ),
     "date": (
         frozenset({"date", "day"}),
@@ -58,13 +63,16 @@ _SHAPES: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
     "amount": (
         frozenset({"amount", "price", "money", "sum", "cost"}),
         re.compile(
-            r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s*(?:dollars|euros|pounds|usd|eur)\b", re.I
+            r"[$€£]\s?\d[\d,]{0,15}(?:\.\d{1,4})?|\b\d[\d,]{0,15}(?:\.\d{1,4})?\s*(?:dollars|euros|pounds|usd|eur)\b",
+            re.I,
         ),
     ),
 }
 #: Words that end a slot's value ("from Seattle to New York": Seattle stops at "to").
 _PREPOSITIONS = frozenset("from to at in on for with by via through into of about near".split())
-_CAPITALISED = r"(?<![\w'])[A-Z][\w'&.-]*(?:\s+(?:of|the|de|and|&)\s+[A-Z][\w'&.-]*|\s+[A-Z][\w'&.-]*)*"
+#: A name: up to six capitalised words ("Bank of America"). Bounded, so that a request of
+#: thousands of capitalised words is read in linear time (an unbounded run backtracked for minutes).
+_CAPITALISED = r"(?<![\w'])[A-Z][\w'&.-]{0,40}(?:\s+(?:of|the|de|and|&)\s+[A-Z][\w'&.-]{0,40}|\s+[A-Z][\w'&.-]{0,40}){0,5}"
 #: Capitalised words that open a sentence or clause rather than belong to a name.
 _OPENERS = frozenset(
     "i i'd i'm i'll i've can could would will please the my also and but so then meanwhile while "
@@ -91,7 +99,7 @@ def fits_shape(shape: str, text: str) -> bool:
     return bool(_SHAPES[shape][1].fullmatch(text.strip()))
 
 
-def stated_value(param: Param, text: str, taken: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def stated_value(param: Param, text: str, taken: Collection[str] = ()) -> str | None:
     """The value ``text`` states for ``param``, or None; values in ``taken`` are not given twice."""
     shape = shape_of(param)
     if shape is not None:
@@ -105,7 +113,7 @@ def stated_value(param: Param, text: str, taken: set[str] = frozenset()) -> str 
     return None
 
 
-def named_value(param: Param, text: str, taken: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def named_value(param: Param, text: str, taken: Collection[str] = ()) -> str | None:
     """A weaker reading than :func:`stated_value`, for when no earlier result is named like the
     parameter either: the capitalised name that holds or stands beside the word the parameter
     is about ("the Dreamland Hotel" for "the name of the hotel", "Bank of America" for ``bank``)."""

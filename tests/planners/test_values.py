@@ -104,3 +104,18 @@ def test_a_name_stops_where_the_next_sentence_starts():
     assert named_value(university, "at Stanford University and I will pay") == "Stanford University"
     (bank,) = _params(("bank", "The bank to use"))
     assert named_value(bank, "transfer it to Bank of America today") == "Bank of America"
+
+
+@pytest.mark.parametrize("text", ["Ab " * 20000, "from " + "Aa " * 20000, "1 " * 20000 + "a", "a@" * 20000])
+def test_a_huge_request_is_read_in_linear_time(text):
+    """A web user's request is untrusted: runs of thousands of capitalised words, digits or
+    near-emails once made the name and shape patterns backtrack for minutes (cubic time)."""
+    params = _params(
+        ("name", "The name of the hotel"),
+        ("from", "The city to fly from"),
+        ("phone", "The phone"),
+        ("email", "An email"),
+    )
+    for param in params:
+        for value in (stated_value(param, text), named_value(param, text)):
+            assert value is None or len(value) <= 200
