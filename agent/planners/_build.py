@@ -332,8 +332,9 @@ class Builder(ImpliedSteps, SourcePicking):
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
         # a quote gives one parameter of a step; a step's second text comes from elsewhere
         given = set(step.args.values())
+        text, taken = self.scope_text(step.scope), {str(v) for v in given}
         if shape_of(param) is not None:  # a date takes a date the clause states, never a quoted title
-            value = stated_value(param, self.scope_text(step.scope), {str(v) for v in given})
+            value = stated_value(param, text, taken)
             return _literal(value) if value else self._same_named(param)
         quotes = [q for q in self.scope_quotes(step.scope) if _literal(q) not in given]
         if quotes:
@@ -353,11 +354,11 @@ class Builder(ImpliedSteps, SourcePicking):
             return source.ref
         if is_description(param):
             return _literal(self._description(step.scope))
-        if (value := stated_value(param, self.scope_text(step.scope), {str(v) for v in given})) is not None:
+        if (value := stated_value(param, text, taken)) is not None:
             return _literal(value)  # "from Seattle", "on Amazon"
         if (named := self._same_named(param)) is not None:
             return named  # "add a track to the playlist just made": its id
-        if (value := named_value(param, self.scope_text(step.scope), {str(v) for v in given})) is not None:
+        if (value := named_value(param, text, taken)) is not None:
             return _literal(value)  # "the Dreamland Hotel"
         others = [q for q in self.request.quotes if _literal(q) not in given]
         if others and param.required and (step.producer or len(self.request.quotes) == 1):
