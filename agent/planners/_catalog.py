@@ -47,6 +47,10 @@ class Output:
     kind: type[Artifact] | None
 
 
+#: Return annotations that declare no result.
+_UNDECLARED = (None, type(None), dict, Any, object)
+
+
 @dataclass
 class ToolCard:
     """A tool as the offline planner sees it."""
@@ -117,10 +121,13 @@ class ToolCard:
 
     @cached_property
     def acts(self) -> bool:
-        """Whether the tool is called for what it does, not for a result: it declares no typed
-        output and documents nothing it returns ("book a table", "send an email")."""
-        untyped = all(o.kind is None or o.kind.__name__ == "Json" for o in self.outputs)
-        return not self.spec.outputs and untyped and not json_keys(self.spec)
+        """Whether the tool is called for what it does, not for a result: it returns nothing,
+        or JSON or a dict whose keys it does not document ("book a table", "send an email").
+        A typed value (``-> str``, a result model, an artifact) is a result."""
+        if self.spec.outputs or json_keys(self.spec):
+            return False
+        (out,) = self.outputs
+        return (out.kind is not None and out.kind.__name__ == "Json") or out.annotation in _UNDECLARED
 
     @property
     def makes_media(self) -> bool:

@@ -138,7 +138,9 @@ class OfflinePlanner:
     # -- tools -------------------------------------------------------------------------
     def catalog(self, registry: Registry) -> Catalog:
         """The registry's tools, embedded once per set of tools."""
-        key = tuple((spec.name, spec.version, spec.summary, spec.examples) for spec in registry)
+        # the function too: tools made at run time (the SDK, make_tool) share a source hash,
+        # and a signature differs only in the function object itself
+        key = tuple((spec.name, spec.version, spec.summary, spec.examples, spec.fn) for spec in registry)
         with self._lock:
             if key not in self._catalogs:
                 catalog = Catalog(registry, encoder())

@@ -539,3 +539,13 @@ def test_values_the_request_states_fill_the_parameters_they_fit(planner):
         planner, Registry([flight]), "Book a flight from Seattle to Rome for our 'Roman Holiday' trip"
     )
     assert plan.steps[0].args["date"] == "{{date}}" and "date" in plan.reply
+
+
+@pytest.mark.parametrize(
+    ("returns", "acts"),
+    [(Json, True), (dict, True), (None, True), (str, False), (int, False), (_Fares, False), (Audio, False)],
+)
+def test_a_tool_that_declares_no_result_is_an_action(planner, returns, acts):
+    errand = make_tool("errand", "Run an errand.", [("what", str, "what to do", True)], returns)
+    (card,) = planner.catalog(Registry([errand])).cards
+    assert card.acts is acts
