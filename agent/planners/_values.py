@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from tools import Param
 
@@ -84,8 +85,10 @@ _EXAMPLES = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def shape_of(param: Param) -> str | None:
-    """The shape a parameter's name (or, failing that, its documentation) announces, if any."""
+    """The shape a parameter's name (or, failing that, its documentation) announces, if any
+    (remembered: every reading of a request asks again for the same parameters)."""
     named = set(words(param.name.replace("_", " ")))
     for shape, (cues, _) in _SHAPES.items():
         if named & cues:
