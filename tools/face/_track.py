@@ -195,11 +195,7 @@ def loudness_gain(loudness: np.ndarray, speech: np.ndarray) -> np.ndarray:
     rank = (np.searchsorted(levels, loudness, "left") + np.searchsorted(levels, loudness, "right")) / (
         2.0 * levels.size
     )
-    gain = np.where(
-        rank <= 0.5,
-        _LOUDNESS_FLOOR + (1.0 - _LOUDNESS_FLOOR) * 2.0 * rank,
-        1.0 + (_LOUDNESS_CEILING - 1.0) * (2.0 * rank - 1.0),
-    )
+    gain = np.interp(rank, (0.0, 0.5, 1.0), (_LOUDNESS_FLOOR, 1.0, _LOUDNESS_CEILING))
     return np.where(loudness > 0, gain, _LOUDNESS_FLOOR)
 
 
