@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from tools import Json, Param, Text, accepts
+from tools._types import strip_optional
 
 from ._catalog import ToolCard, is_description, json_keys
 from ._costs import FOLLOW_ON_BONUS, MISSING_VALUE_COST
@@ -43,6 +44,8 @@ class ValueFilling:
         reply asks for (a saved plan takes it with ``--set``)."""
         if (named := self._same_named(param)) is not None:
             return named
+        if (handed := self._handed_on(param, step)) is not None:
+            return handed
         self.notes.append(
             f"tell me the {param.name.replace('_', ' ')} for {step.card.name} ({param.description})"
         )
@@ -67,6 +70,54 @@ class ValueFilling:
             if earlier.card.spec.returns is Json and (ref := json_value_ref(param, earlier.id, earlier.card)):
                 return ref
         return None
+
+    def _handed_on(self, param: Param, step: DraftStep) -> str | None:
+        """The previous step's result for a value the request says comes from it ("the ID
+        from the previous response"): its output of a fitting type whose name is likest the
+        parameter's, else None."""
+        if not self.steps or not any(self.request.clauses[i].hands_on for i in step.scope):
+            return None
+        previous = self.steps[-1]
+        fitting = [s for s in previous.sources if accepts(param.annotation, s.annotation)]
+        if not fitting:
+            documented = previous.card.spec.returns is Json
+            return json_value_ref(param, previous.id, previous.card) if documented else None
+        wanted = f"{param.name.replace('_', ' ')}: {param.description}"
+
+        def likeness(source: Source) -> float:
+            return self.catalog.similarity(wanted, source.ref.partition(".")[2].replace("_", " "))
+
+        source = max(fitting, key=likeness)
+        source.uses += 1
+        return source.ref
+
+    def share_computed(self) -> None:
+        """An optional text input that another step computes from the same recording is read
+        from it ("how does she feel and what does she say": the emotion step takes the
+        transcript the plan makes anyway, as its ``transcript`` documents), once every step exists."""
+        for step in self.steps:
+            inputs = _files_read(step)
+            for param in step.card.plain_params:
+                if param.name in step.args or param.required or param.choices:
+                    continue
+                if strip_optional(param.annotation) is not str:
+                    continue
+                source = next(
+                    (
+                        s
+                        for other in self.steps
+                        if other is not step
+                        and step.id not in self.upstream(other)
+                        and inputs & _files_read(other)
+                        for s in other.sources
+                        if s.annotation is Text
+                    ),
+                    None,
+                )
+                if source is not None:
+                    source.uses += 1
+                    step.args[param.name] = source.ref
+        self.order()
 
     # -- text and plain values ---------------------------------------------------------
     def _text_arg(self, param: Param, step: DraftStep) -> Any:
@@ -174,6 +225,12 @@ class ValueFilling:
         if first.lower() in {"with", "over", "under", "and", "then", "plus"} | LAYER_WORDS:
             text = rest
         return text.strip(" .,;") or self.request.text
+
+
+def _files_read(step: DraftStep) -> set[str]:
+    """The ``@file`` arguments of a step (a list's items too)."""
+    values = [v for value in step.args.values() for v in (value if isinstance(value, list) else [value])]
+    return {v for v in values if isinstance(v, str) and v.startswith("@") and not v.startswith("@@")}
 
 
 def literal(text: str) -> str:

@@ -20,6 +20,7 @@ from tools import Param
 from tools._types import strip_optional
 
 from ._request import stem, words
+from ._values import shape_of, stated_value
 
 __all__ = ["fill_literals", "listed_values", "parse_durations_s", "spells_values"]
 
@@ -103,6 +104,9 @@ def _value(param: Param, text: str, said: list[str], similar: Any) -> Any:
         if "tempo" in name or "bpm" in name or "beats per minute" in doc:
             match = _TEMPO.search(text)
             return float(match.group(1)) if match else None
+        if ann is int and shape_of(param) == "year":  # "the decisions of 2021"
+            year = stated_value(param, text)
+            return int(year) if year else None
         match = re.search(rf"\b{re.escape(name)}\s*(?:of|=|:)?\s*(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
         if match is None:
             return None

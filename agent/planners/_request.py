@@ -90,6 +90,8 @@ LAYER_WORDS = frozenset(
     "over under beneath underneath behind background backing bed accompany accompanied accompanying".split()
 )
 _PRONOUNS = frozenset("it its them they their that result results output".split())
+#: Words that hand an earlier step's result on by name ("the ID returned by the previous call").
+_HANDED_ON = frozenset("previous previously obtained returned resulting aforementioned".split())
 _QUESTION = frozenset("how what which who whether is are does do can tell".split())
 #: Verbs that open a new clause after "and" (imperatives of making, changing and measuring,
 #: and of the errands people ask an assistant for: booking, paying, sending).
@@ -192,6 +194,12 @@ class Clause:
         """Whether the clause points at an earlier result ("render it", "analyse its tempo"); in
         "with music under it" the "it" is what the clause's result goes under, not its input."""
         return not self.layered and bool(set(self.words) & _PRONOUNS)
+
+    @property
+    def hands_on(self) -> bool:
+        """Whether the clause takes a value from the step before it in so many words ("using
+        the ID from the previous response", "the word obtained in the last step")."""
+        return bool(set(self.words) & _HANDED_ON)
 
 
 @dataclass

@@ -227,6 +227,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
         chosen.append((step, _quantity(request, scope)))
     builder.read_named_files()
     builder.wire_matches()
+    builder.share_computed()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
     actions = [step for step, _ in chosen if step.card.acts]

@@ -1,0 +1,134 @@
+"""Links between steps that no type forces: a value the request says comes from the step
+before, and an optional input another step of the plan computes anyway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from agent import UserFiles, validate_plan
+from agent.planners.offline import OfflinePlanner
+from tools import Audio, Json, Registry, Text, tool
+
+pytestmark = pytest.mark.slow  # loads the sentence-embedding model
+
+
+class _Decisions(BaseModel):
+    summary: str
+    case_number: str
+
+
+@tool
+def court_decisions(court: str, year: int) -> _Decisions:
+    """Retrieve the decisions a court made in a year.
+
+    Args:
+        court: the court's name, such as "Supreme Court".
+        year: the year of the decisions.
+    """
+    raise NotImplementedError
+
+
+@tool
+def case_details(case_id: str) -> Json:
+    """Look up the parties, judge and status of a legal case.
+
+    Args:
+        case_id: the case's identifier.
+    """
+    raise NotImplementedError
+
+
+@tool
+def speech_to_text(audio: Audio) -> Text:
+    """Transcribe the speech in a recording.
+
+    Args:
+        audio: the recording.
+    """
+    raise NotImplementedError
+
+
+@tool
+def voice_mood(audio: Audio, transcript: str | None = None) -> Json:
+    """Tell the mood of a speaker from their voice.
+
+    Args:
+        audio: the speech recording.
+        transcript: what is said, if known (skips speech recognition).
+    """
+    raise NotImplementedError
+
+
+@pytest.fixture(scope="module")
+def planner() -> OfflinePlanner:
+    return OfflinePlanner()
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    path = tmp_path / "interview.wav"
+    path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    return path
+
+
+def _plan(planner, registry, request, files=()):
+    plan = planner.plan(request, list(files), registry)
+    validate_plan(plan, registry, UserFiles(list(files)))
+    return plan
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Retrieve the decisions of the Supreme Court in 2021. Then look up the parties and status of "
+        "the case obtained from the previous response.",
+        "Retrieve the decisions of the Supreme Court in 2021, then look up the legal case details using "
+        "the identifier obtained.",
+    ],
+)
+def test_a_value_the_request_says_comes_from_the_step_before_is_read_from_it(planner, request_):
+    plan = _plan(planner, Registry([court_decisions, case_details]), request_)
+    assert [s.tool for s in plan.steps] == ["court_decisions", "case_details"]
+    assert plan.steps[0].args == {"court": "Supreme Court", "year": 2021}  # a whole-number year
+    assert plan.steps[1].args == {"case_id": f"${plan.steps[0].id}.case_number"}
+
+
+def test_a_value_nobody_hands_on_is_asked_for(planner):
+    plan = planner.plan(
+        "Retrieve the decisions of the Supreme Court in 2021. Then look up the details of a case.",
+        [],
+        Registry([court_decisions, case_details]),
+    )
+    assert [s.tool for s in plan.steps] == ["court_decisions", "case_details"]
+    assert plan.steps[1].args == {"case_id": "{{case_id}}"}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Transcribe the speech in this recording and tell me the mood of the speaker's voice.",
+        "Tell me the mood of the speaker from her voice, and transcribe the recording too.",
+    ],
+)
+def test_an_optional_input_the_plan_computes_from_the_same_file_is_read_from_it(planner, recording, request_):
+    plan = _plan(planner, Registry([speech_to_text, voice_mood]), request_, [recording])
+    steps = {s.tool: s for s in plan.steps}
+    assert set(steps) == {"speech_to_text", "voice_mood"}
+    assert steps["voice_mood"].args["transcript"] == f"${steps['speech_to_text'].id}"
+    assert [s.tool for s in plan.steps] == ["speech_to_text", "voice_mood"]  # the reader runs after
+
+
+def test_an_optional_input_is_not_taken_from_a_step_reading_another_file(planner, recording, tmp_path):
+    other = tmp_path / "lecture.wav"
+    other.write_bytes(recording.read_bytes())
+    plan = _plan(
+        planner,
+        Registry([speech_to_text, voice_mood]),
+        "Transcribe lecture.wav and tell me the mood of the speaker in interview.wav.",
+        [recording, other],
+    )
+    mood = next(s for s in plan.steps if s.tool == "voice_mood")
+    assert "transcript" not in mood.args
