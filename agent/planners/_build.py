@@ -32,6 +32,7 @@ from ._costs import (
 )
 from ._filling import ValueFilling
 from ._implied import ImpliedSteps
+from ._quantities import names_several
 from ._request import LAYER_WORDS, Request
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
@@ -196,19 +197,23 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
         return step
 
     def fan_out(self) -> None:
-        """Repeat a step for each further unread user file of the kind it read ("these two songs")."""
+        """Repeat a step for each further unread user file of the kind it read ("these two
+        songs"), and for one another step reads when its clauses ask for every one ("transcribe
+        both recordings and tell me the mood in each")."""
         for step in list(self.steps):
+            several = names_several(self.scope_text(step.scope))
             for name, value in list(step.args.items()):
                 read = self._source(value)
                 if read is None or read.path is None:
                     continue  # not a user file (a literal, a step output)
                 param = step.card.spec.params[name]
-                for other in self.sources:
+                for other in list(self.sources):
                     if (
                         other.path is None
                         or other.earlier
-                        or other.uses
                         or other.annotation is not read.annotation
+                        or (other.uses and not several)
+                        or any(s.card is step.card and s.args.get(name) == other.ref for s in self.steps)
                     ):
                         continue
                     if other.fits(param.annotation):
@@ -218,6 +223,7 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
                         clone.args[name] = other.ref
                         clone.why = f"the same for {other.ref}"
                         other.uses += 1
+                        self._add_outputs(clone)
                         self.steps.insert(self.steps.index(step) + 1, clone)
 
     # -- artifacts ---------------------------------------------------------------------
@@ -292,6 +298,11 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
 
     # -- bookkeeping -------------------------------------------------------------------
     def _register(self, step: DraftStep) -> None:
+        self._add_outputs(step)
+        self.steps.append(step)
+
+    def _add_outputs(self, step: DraftStep) -> None:
+        """Make the step's outputs sources later arguments can take."""
         spec = step.card.spec
         for output in step.card.outputs:
             ref = f"${step.id}" + (f".{output.field}" if output.field else "")
@@ -299,7 +310,6 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
             source = Source(ref, output.annotation, about, step=step.id)
             step.sources.append(source)
             self.sources.append(source)
-        self.steps.append(step)
 
     def _new_id(self, name: str) -> str:
         taken = {s.id for s in self.steps}

@@ -92,9 +92,9 @@ class ValueFilling:
         return source.ref
 
     def share_computed(self) -> None:
-        """An optional text input that another step computes from the same recording is read
-        from it ("how does she feel and what does she say": the emotion step takes the
-        transcript the plan makes anyway, as its ``transcript`` documents), once every step exists."""
+        """An optional text input that another step computes from the same file is read from
+        it ("how does she feel and what does she say": the emotion step takes the transcript
+        the plan makes anyway, as its ``transcript`` documents), once every step exists."""
         for step in self.steps:
             inputs = _files_read(step)
             for param in step.card.plain_params:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "only_counts", "protect_variants", "read_quantity"]
+__all__ = ["Quantity", "names_several", "only_counts", "protect_variants", "read_quantity"]
 
 _NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -52,6 +52,11 @@ _COUNTED = re.compile(
     r"(?:^|\s)(?P<n>\d|10|two|three|four|five|six|seven|eight|nine|ten|a couple of|a pair of)"
     r"(?P<between>(?:\s+[\w'-]+){0,3}?)\s+(?P<noun>[a-z][\w'-]*s)\b",
     re.IGNORECASE,
+)
+#: Words saying a step is for every one of several given things ("both takes", "in each").
+_EVERY = frozenset("each both every all".split())
+_SEVERAL = re.compile(
+    r"\b(?:these|those|the|my|our)\s+(?:[2-9]|two|three|four|five)\s+[a-z]+s\b", re.IGNORECASE
 )
 _TIMES = re.compile(
     r"\b(?:(?P<twice>twice)|(?P<n>\d{1,2}|two|three|four|five)\s+times)\b(?!\s+(?:as|faster|slower|louder|quieter|more|less))",
@@ -137,3 +142,9 @@ def protect_variants(text: str) -> str:
         text,
         flags=re.IGNORECASE,
     )
+
+
+def names_several(text: str) -> bool:
+    """Whether ``text`` asks for something of every one of several given things ("transcribe
+    both", "the mood in each", "these 2 recordings")."""
+    return bool(_EVERY & set(re.findall(r"[a-z]+", text.lower()))) or bool(_SEVERAL.search(text))

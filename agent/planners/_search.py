@@ -103,6 +103,7 @@ def search(
             continue
         builder = _build(Builder(catalog, request, kinds, earlier), choice, scores)
         builder.fan_out()
+        builder.share_computed()  # after the copies: each reads what is computed from its own file
         wanted = _value(choice, scores, request)
         candidate = Candidate(builder, wanted - builder.cost - builder.leftover_cost(), wanted)
         key = candidate.signature  # a plan lacking an input may win too: its note says why
@@ -227,7 +228,6 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
         chosen.append((step, _quantity(request, scope)))
     builder.read_named_files()
     builder.wire_matches()
-    builder.share_computed()
     for step, quantity in chosen:
         builder.repeat(step, quantity)
     actions = [step for step, _ in chosen if step.card.acts]

@@ -132,3 +132,19 @@ def test_an_optional_input_is_not_taken_from_a_step_reading_another_file(planner
     )
     mood = next(s for s in plan.steps if s.tool == "voice_mood")
     assert "transcript" not in mood.args
+
+
+def test_each_copy_reads_what_is_computed_from_its_own_file(planner, recording, tmp_path):
+    other = tmp_path / "second_take.wav"
+    other.write_bytes(recording.read_bytes())
+    plan = _plan(
+        planner,
+        Registry([speech_to_text, voice_mood]),
+        "Transcribe both recordings and tell me the mood of the speaker in each of them.",
+        [recording, other],
+    )
+    made_from = {s.id: s.args["audio"] for s in plan.steps if s.tool == "speech_to_text"}
+    moods = [s for s in plan.steps if s.tool == "voice_mood"]
+    assert len(made_from) == 2 and len(moods) == 2
+    for mood in moods:
+        assert made_from[mood.args["transcript"][1:]] == mood.args["audio"]

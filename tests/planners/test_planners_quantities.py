@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.planners._language import looks_english
-from agent.planners._quantities import only_counts, read_quantity
+from agent.planners._quantities import names_several, only_counts, read_quantity
 from agent.planners._request import read_request
 
 
@@ -52,6 +52,22 @@ def test_quantities(text, count, variants):
 def test_a_clause_may_only_count(text, counts):
     """Such a clause asks for nothing of its own: it says how many of the step before it."""
     assert only_counts(read_request(text, [], {}).clauses[0].words) is counts
+
+
+@pytest.mark.parametrize(
+    ("text", "several"),
+    [
+        ("transcribe both recordings", True),
+        ("tell me the mood of the speaker in each", True),
+        ("analyse these 2 songs", True),
+        ("all the takes", True),
+        ("transcribe the recording", False),
+        ("make 2 songs", False),  # two new results, not two given things
+        ("one for the intro", False),
+    ],
+)
+def test_a_clause_may_ask_for_every_one_of_several_things(text, several):
+    assert names_several(text) is several
 
 
 @pytest.mark.parametrize(
