@@ -19,7 +19,7 @@ from tools._types import strip_optional
 
 from ._catalog import ToolCard, is_description, json_keys
 from ._costs import FOLLOW_ON_BONUS, MISSING_VALUE_COST
-from ._implied import same_name, standing_for
+from ._implied import argument_refs, same_name, standing_for
 from ._request import KIND_NOUNS, LAYER_WORDS, stem, words
 from ._sources import Source
 from ._values import named_value, shape_of, stated_value
@@ -96,7 +96,7 @@ class ValueFilling:
         it ("how does she feel and what does she say": the emotion step takes the transcript
         the plan makes anyway, as its ``transcript`` documents), once every step exists."""
         for step in self.steps:
-            inputs = _files_read(step)
+            inputs = argument_refs(step, "@")
             for param in step.card.plain_params:
                 if param.name in step.args or param.required or param.choices:
                     continue
@@ -108,7 +108,7 @@ class ValueFilling:
                         for other in self.steps
                         if other is not step
                         and step.id not in self.upstream(other)
-                        and inputs & _files_read(other)
+                        and inputs & argument_refs(other, "@")
                         for s in other.sources
                         if s.annotation is Text
                     ),
@@ -225,12 +225,6 @@ class ValueFilling:
         if first.lower() in {"with", "over", "under", "and", "then", "plus"} | LAYER_WORDS:
             text = rest
         return text.strip(" .,;") or self.request.text
-
-
-def _files_read(step: DraftStep) -> set[str]:
-    """The ``@file`` arguments of a step (a list's items too)."""
-    values = [v for value in step.args.values() for v in (value if isinstance(value, list) else [value])]
-    return {v for v in values if isinstance(v, str) and v.startswith("@") and not v.startswith("@@")}
 
 
 def literal(text: str) -> str:

@@ -471,15 +471,17 @@ def same_name(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "_") or b.startswith(a + "_")
 
 
+def argument_refs(step: DraftStep, mark: str) -> set[str]:
+    """The step's arguments (a list's items too) that refer with ``mark``: ``$`` for an
+    earlier step's output, ``@`` for a file; a doubled mark is a literal."""
+    values = [v for value in step.args.values() for v in (value if isinstance(value, list) else [value])]
+    return {v for v in values if isinstance(v, str) and v.startswith(mark) and not v.startswith(mark * 2)}
+
+
 def references(step: DraftStep) -> set[str]:
     """Ids of the steps ``step`` waits for: those whose outputs its arguments name, and
     those the request makes it wait for."""
-    found = set(step.after)
-    for value in step.args.values():
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, str) and v.startswith("$") and not v.startswith("$$"):
-                found.add(v[1:].partition(".")[0])
-    return found
+    return set(step.after) | {ref[1:].partition(".")[0] for ref in argument_refs(step, "$")}
 
 
 def _reads(value: Any, step_id: str) -> bool:

@@ -74,6 +74,14 @@ def recording(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def lecture(recording: Path) -> Path:
+    """A second recording beside the first."""
+    path = recording.with_name("lecture.wav")
+    path.write_bytes(recording.read_bytes())
+    return path
+
+
 def _plan(planner, registry, request, files=()):
     plan = planner.plan(request, list(files), registry)
     validate_plan(plan, registry, UserFiles(list(files)))
@@ -121,27 +129,23 @@ def test_an_optional_input_the_plan_computes_from_the_same_file_is_read_from_it(
     assert [s.tool for s in plan.steps] == ["speech_to_text", "voice_mood"]  # the reader runs after
 
 
-def test_an_optional_input_is_not_taken_from_a_step_reading_another_file(planner, recording, tmp_path):
-    other = tmp_path / "lecture.wav"
-    other.write_bytes(recording.read_bytes())
+def test_an_optional_input_is_not_taken_from_a_step_reading_another_file(planner, recording, lecture):
     plan = _plan(
         planner,
         Registry([speech_to_text, voice_mood]),
         "Transcribe lecture.wav and tell me the mood of the speaker in interview.wav.",
-        [recording, other],
+        [recording, lecture],
     )
     mood = next(s for s in plan.steps if s.tool == "voice_mood")
     assert "transcript" not in mood.args
 
 
-def test_each_copy_reads_what_is_computed_from_its_own_file(planner, recording, tmp_path):
-    other = tmp_path / "second_take.wav"
-    other.write_bytes(recording.read_bytes())
+def test_each_copy_reads_what_is_computed_from_its_own_file(planner, recording, lecture):
     plan = _plan(
         planner,
         Registry([speech_to_text, voice_mood]),
         "Transcribe both recordings and tell me the mood of the speaker in each of them.",
-        [recording, other],
+        [recording, lecture],
     )
     made_from = {s.id: s.args["audio"] for s in plan.steps if s.tool == "speech_to_text"}
     moods = [s for s in plan.steps if s.tool == "voice_mood"]
