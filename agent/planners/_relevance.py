@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._request import Clause, stem, target_kind
+from ._request import Clause, stem, target_kind, words
 
 if TYPE_CHECKING:
     from ._catalog import Catalog
@@ -118,53 +118,62 @@ class Relevance:
         return cls(np.eye(dim, dtype=np.float32), weights, none, PRIOR_NONE_BIAS, meta={"trained": False})
 
     @classmethod
-    def load(cls, path: str | Path) -> Relevance:
-        """Read weights saved by :meth:`save`.
+    def read(cls, data: Any, meta: dict[str, Any], path: str | Path) -> Relevance:
+        """One model from the arrays :meth:`arrays` gave (an open ``.npz`` or a dict of them).
 
         Raises:
-            ValueError: the file was made for other features.
+            ValueError: the arrays were made for other features.
         """
-        with np.load(path, allow_pickle=False) as data:
-            names = [str(n) for n in data["features"]]
-            if names != [*FEATURES, *NONE_FEATURES]:
-                raise ValueError(f"{path}: weights for features {names}, not this version's")
-            return cls(
-                data["projection"].astype(np.float32),
-                data["weights"].astype(np.float32),
-                data["none_weights"].astype(np.float32),
-                float(data["none_bias"]),
-                *(_array(data, name) for name in ("hidden", "hidden_bias", "hidden_out")),
-                json.loads(str(data["meta"])),
-            )
+        names = [str(n) for n in data["features"]]
+        if names != [*FEATURES, *NONE_FEATURES]:
+            raise ValueError(f"{path}: weights for features {names}, not this version's")
+        return cls(
+            data["projection"].astype(np.float32),
+            data["weights"].astype(np.float32),
+            data["none_weights"].astype(np.float32),
+            float(data["none_bias"]),
+            *(_array(data, name) for name in ("hidden", "hidden_bias", "hidden_out")),
+            meta,
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights as named arrays (the projection as float16)."""
+        return {
+            "projection": self.projection.astype(np.float16),
+            "weights": self.weights.astype(np.float32),
+            "none_weights": self.none_weights.astype(np.float32),
+            "none_bias": np.float32(self.none_bias),
+            "hidden": self.hidden.astype(np.float32),
+            "hidden_bias": self.hidden_bias.astype(np.float32),
+            "hidden_out": self.hidden_out.astype(np.float32),
+            "features": np.array([*FEATURES, *NONE_FEATURES]),
+        }
 
     def save(self, path: str | Path) -> None:
-        """Write the weights (the projection as float16) and what produced them."""
-        np.savez_compressed(
-            path,
-            projection=self.projection.astype(np.float16),
-            weights=self.weights.astype(np.float32),
-            none_weights=self.none_weights.astype(np.float32),
-            none_bias=np.float32(self.none_bias),
-            hidden=self.hidden.astype(np.float32),
-            hidden_bias=self.hidden_bias.astype(np.float32),
-            hidden_out=self.hidden_out.astype(np.float32),
-            features=np.array([*FEATURES, *NONE_FEATURES]),
-            meta=np.array(json.dumps(self.meta)),
-        )
+        """Write the weights and what produced them."""
+        np.savez_compressed(path, **self.arrays(), meta=np.array(json.dumps(self.meta)))
 
     def project(self, vectors: np.ndarray) -> np.ndarray:
         """Unit vectors of ``vectors`` through the projection."""
         projected = vectors @ self.projection
         return projected / np.maximum(np.linalg.norm(projected, axis=-1, keepdims=True), 1e-9)
 
+    def prepare(self, catalog: Catalog) -> None:
+        """Project the catalog's tool texts now rather than on the first request."""
+        catalog.projected(self)
+
     def probabilities(
         self, catalog: Catalog, clauses: list[Clause], kinds: dict[Path, str]
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each clause, the probability of each tool ``(clauses, tools)`` and of none ``(clauses,)``."""
-        vectors = catalog.encoder.encode([c.masked for c in clauses])
+        return self.odds(catalog, clauses, Reading.of(catalog, clauses, kinds))
+
+    def odds(
+        self, catalog: Catalog, clauses: list[Clause], reading: Reading
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`probabilities` from what every model computes alike."""
+        vectors, fixed = reading.vectors, reading.fixed
         learned = cosines(self.project(vectors), catalog.projected(self), catalog)
-        raw = cosines(vectors, catalog.text_vectors, catalog)
-        fixed = fixed_features(catalog, clauses, kinds, raw)
         features = np.concatenate([learned, fixed], axis=-1)
         tools = (
             features @ self.weights
@@ -178,6 +187,82 @@ class Relevance:
         return odds[:, :-1], odds[:, -1]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What every relevance model computes alike for a request's clauses.
+
+    Attributes:
+        vectors: (clauses, 384) sentence embeddings of what the clauses ask.
+        fixed: (clauses, tools, len(FIXED)) :func:`fixed_features`.
+    """
+
+    vectors: np.ndarray
+    fixed: np.ndarray
+
+    @classmethod
+    def of(cls, catalog: Catalog, clauses: list[Clause], kinds: dict[Path, str]) -> Reading:
+        vectors = catalog.encoder.encode([c.asked for c in clauses])
+        raw = cosines(vectors, catalog.text_vectors, catalog)
+        return cls(vectors, fixed_features(catalog, clauses, kinds, raw))
+
+
+@dataclass
+class Ensemble:
+    """Several models trained alike from different seeds; a tool's probability is the mean of
+    theirs. One seed's model moves a plan set by a few plans either way (docs/planners.md);
+    the mean moves less.
+
+    Attributes:
+        members: the models.
+        meta: what produced them (data sets, command, commit, each member's scores).
+    """
+
+    members: list[Relevance]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def prepare(self, catalog: Catalog) -> None:
+        """Project the catalog's tool texts through every member now."""
+        for member in self.members:
+            member.prepare(catalog)
+
+    def probabilities(
+        self, catalog: Catalog, clauses: list[Clause], kinds: dict[Path, str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The members' mean :meth:`Relevance.probabilities`."""
+        reading = Reading.of(catalog, clauses, kinds)
+        odds = [member.odds(catalog, clauses, reading) for member in self.members]
+        return np.mean([t for t, _ in odds], axis=0), np.mean([n for _, n in odds], axis=0)
+
+    def save(self, path: str | Path) -> None:
+        """Write every member's arrays under its number ("0/projection", …) and the meta."""
+        arrays = {f"{i}/{name}": a for i, m in enumerate(self.members) for name, a in m.arrays().items()}
+        np.savez_compressed(
+            path, **arrays, members=np.int32(len(self.members)), meta=np.array(json.dumps(self.meta))
+        )
+
+
+Model = Relevance | Ensemble
+
+
+def load_model(path: str | Path) -> Model:
+    """The weights in ``path``: one model (:meth:`Relevance.save`) or several (:meth:`Ensemble.save`).
+
+    Raises:
+        ValueError: the file was made for other features.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if "members" not in data:
+            return Relevance.read(data, meta, path)
+        members = [
+            Relevance.read(
+                {key.split("/", 1)[1]: data[key] for key in data.files if key.startswith(f"{i}/")}, {}, path
+            )
+            for i in range(int(data["members"]))
+        ]
+        return Ensemble(members, meta)
+
+
 def _array(data: Any, name: str) -> np.ndarray:
     """A saved array, or an empty hidden layer for weights saved without one."""
     if name in data:
@@ -185,16 +270,16 @@ def _array(data: Any, name: str) -> np.ndarray:
     return np.zeros((len(FEATURES), 0) if name == "hidden" else 0, dtype=np.float32)
 
 
-def relevance() -> Relevance:
+def relevance() -> Model:
     """The shipped model, loaded once per process (the prior when no weights are installed)."""
     with _LOCK:
         return _load()
 
 
 @cache
-def _load() -> Relevance:
+def _load() -> Model:
     path = Path(os.environ.get("TROUPE_PLANNER_WEIGHTS") or _WEIGHTS_FILE)
-    return Relevance.load(path) if path.is_file() else Relevance.prior()
+    return load_model(path) if path.is_file() else Relevance.prior()
 
 
 # -- features --------------------------------------------------------------------------------
@@ -292,7 +377,7 @@ class FeatureIndex:
     def clause_features(self, clause: Clause, kinds: dict[Path, str], given: np.ndarray) -> np.ndarray:
         """(tools, len(FIXED) - 5): lexical cues, then type cues, for one clause."""
         out = np.zeros((self.size, len(FIXED) - 5), dtype=np.float32)
-        content = [w for w in clause.words if w not in self.stop]
+        content = [w for w in words(clause.asked) if w not in self.stop]
         said = {stem(w) for w in content}
         mass = sum(self.idf.get(w, 0.0) for w in said) + 1.0
         for w in said:
@@ -329,7 +414,7 @@ class FeatureIndex:
 def _inverted(sets: list[set[str] | frozenset[str]]) -> dict[str, np.ndarray]:
     """stem → indices of the tools whose set holds it."""
     index: dict[str, list[int]] = {}
-    for j, words in enumerate(sets):
-        for w in words:
+    for j, said in enumerate(sets):
+        for w in said:
             index.setdefault(w, []).append(j)
     return {w: np.array(js, dtype=np.intp) for w, js in index.items()}

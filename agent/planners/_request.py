@@ -7,6 +7,7 @@ and offers small word helpers (stems, numbers) that the planner's other parts sh
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -148,6 +149,9 @@ class Clause:
         layered: the clause lays its result under or over the previous clause's.
         after: the request makes the clause wait for the previous one to finish ("Once
             that is done, …"), whether or not it uses its result.
+        asked: ``masked`` with the results of earlier clauses it names said as "it" ("create an
+            audio version of that summary": "… of it"): what the clause asks for, which tool
+            relevance reads, not what it works on.
     """
 
     text: str
@@ -157,7 +161,11 @@ class Clause:
     named: list[Path] = field(default_factory=list)
     layered: bool = False
     after: bool = False
+    asked: str = ""
     _quantity: tuple[str, Quantity] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.asked = self.asked or self.masked
 
     @property
     def quantity(self) -> Quantity:
@@ -296,7 +304,50 @@ def read_request(text: str, files: list[Path], kinds: dict[Path, str]) -> Reques
             _merge(clauses[-1], clause)
         else:
             clauses.append(clause)
+    _mask_results(clauses)
     return Request(text, clauses, quotes)
+
+
+#: "of that summary", "from the translated answer": a result named as what a clause works on.
+_WORKED_ON = re.compile(
+    r"\b(of|from|on|in|into|for|about|with|using|to)\s+(that|this|those|these|the)\s+([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+_POINTING = frozenset("that those".split())
+_MATERIAL_NOUNS = frozenset().union(*_KIND_WORDS.values(), *KIND_NOUNS.values())
+
+
+def _mask_results(clauses: list[Clause]) -> None:
+    """Set each clause's :attr:`Clause.asked`: a result of an earlier clause that it names as
+    its material ("create an audio version of that summary", "visualise the summary") becomes
+    "it", so that the words of the earlier step do not draw its tool here again. A file's kind
+    ("the photo") stays: it tells which tools read it."""
+    earlier: set[str] = set()
+    for clause in clauses:
+        clause.asked = _WORKED_ON.sub(functools.partial(_as_it, earlier=frozenset(earlier)), clause.masked)
+        earlier.update(_root(w) for w in clause.words if len(w) > 3)
+
+
+def _root(word: str) -> str:
+    """Enough of a word to meet its other parts of speech ("summarise", "summary": "summar")."""
+    return stem(word)[:6]
+
+
+def _as_it(match: re.Match[str], earlier: frozenset[str]) -> str:
+    """One :data:`_WORKED_ON` match, "it" when it names an earlier result."""
+
+    def result(noun: str) -> bool:
+        noun = noun.lower()
+        return len(noun) > 3 and noun not in _MATERIAL_NOUNS and (pointing or _root(noun) in earlier)
+
+    preposition, pointing = match.group(1), match.group(2).lower() in _POINTING
+    first, then = match.group(3), match.group(4) or ""
+    if result(then):  # "of the separated vocals"
+        return f"{preposition} it"
+    if result(first):  # "of the summary to help me", "of the translated answer"
+        noun = len(then) > 3 and then.lower() not in VERBS  # a verb or "to" starts what follows
+        return f"{preposition} it" + ("" if noun else f" {then}" if then else "")
+    return match.group(0)
 
 
 def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:

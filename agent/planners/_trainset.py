@@ -87,7 +87,7 @@ def _example(case: Case, catalog: Catalog, prior: Relevance, rng: np.random.Gene
     clauses = read_request(case.request, list(kinds), kinds).clauses[:12]
     if not clauses or any(t not in catalog.by_name for t in case.tools):
         return None
-    vectors = catalog.encoder.encode([c.masked for c in clauses])
+    vectors = catalog.encoder.encode([c.asked for c in clauses])
     raw = cosines(vectors, catalog.text_vectors, catalog)
     fixed = fixed_features(catalog, clauses, kinds, raw)
     index = {card.name: j for j, card in enumerate(catalog.cards)}

@@ -144,7 +144,7 @@ class OfflinePlanner:
         with self._lock:
             if key not in self._catalogs:
                 catalog = Catalog(registry, encoder())
-                catalog.projected(relevance())  # the tools' texts through the model, once
+                relevance().prepare(catalog)  # the tools' texts through the model, once
                 self._catalogs[key] = catalog
             return self._catalogs[key]
 

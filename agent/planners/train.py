@@ -3,7 +3,7 @@
     .venv/bin/python -m agent.planners.train \\
         Seal-Tools/Seal-Tools_Dataset/dev.jsonl Seal-Tools/Seal-Tools_Dataset/test_in_domain.jsonl \\
         JARVIS/taskbench/data_huggingface JARVIS/taskbench/data_dailylifeapis \\
-        benchmarks/planner_sets/train.jsonl --out agent/planners/relevance.npz
+        benchmarks/planner_sets/train.jsonl --members 3 --out agent/planners/relevance.npz
 
 Each DATA is anything :func:`agent.planners._corpora.load_corpus` reads: a Seal-Tools split,
 a TaskBench domain folder (only the cases the benchmarks do not score), or a Troupe request
@@ -11,7 +11,10 @@ set. The model (see :mod:`agent.planners._relevance`) is a projection of the Min
 embeddings plus linear layers over the relevance features; it learns, for every clause,
 which of the catalog's tools it asks for, or none. One case in ten is kept apart to
 choose the number of epochs and to print honest figures; the weights file records the data
-sets, the command, the commit and those figures. Needs torch (the ``music`` extra has it).
+sets, the command, the commit and those figures. With ``--members N`` it trains N models from
+seeds SEED … SEED+N-1 and ships them together; the planner takes the mean of their
+probabilities, which moves less with the seed than any one of them. Needs torch (the
+``music`` extra has it).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,26 +48,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="where to write the weights (.npz)")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--members", type=int, default=1,
+        help="train this many models, from seeds SEED, SEED+1, …, and ship their mean",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.members < 1:
+        parser.error("--members must be at least 1")
 
+    from ._relevance import FEATURES, NONE_FEATURES, Ensemble
+
+    members, figures = [], []
+    for seed in range(args.seed, args.seed + args.members):
+        if args.members > 1:
+            print(f"-- member seed {seed}", flush=True)
+        model, sources = _train(args.data, args.epochs, seed)
+        members.append(model)
+        figures.append(model.meta["validation"])
+    meta = {
+        "trained": True,
+        "data": sources,
+        "command": "python -m agent.planners.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "commit": _commit(),
+        "validation": figures[0] if args.members == 1 else figures,
+        "features": [*FEATURES, *NONE_FEATURES],
+    }
+    weights = members[0] if args.members == 1 else Ensemble(members)
+    weights.meta = meta
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    weights.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _train(data: list[Path], epochs: int, seed: int) -> tuple[Any, list[dict]]:
+    """One model trained from ``seed`` (its validation figures in its meta), and the data sets."""
     import torch
 
     from tools._minilm import encoder
 
     from ._corpora import held_out, load_corpus
-    from ._relevance import FEATURES, NONE_FEATURES, Relevance
+    from ._relevance import Relevance
     from ._trainset import examples
 
-    torch.manual_seed(args.seed)
+    torch.manual_seed(seed)
     torch.set_num_threads(1)  # the tensors are small: one thread beats several that wait on each other
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     model_encoder = encoder()
     train, valid, sources = [], [], []
-    for path in args.data:
+    for path in data:
         start = time.perf_counter()
         corpus = load_corpus(path)
         cases = [c for c in corpus.cases if not (c.source.startswith("taskbench-") and held_out(c))]
-        found = _cached(path, corpus, args.seed, examples, corpus, cases, model_encoder)
+        found = _cached(path, corpus, seed, examples, corpus, cases, model_encoder)
         order = rng.permutation(len(found))
         cut = max(1, int(VALIDATION * len(found)))
         valid += [found[i] for i in order[:cut]]
@@ -75,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # every data set weighs the same, whatever its size: a few hundred chatty requests count
     # as much as Seal-Tools' thousands of terse ones
-    train = [(ex, weight * len(train) / len(args.data)) for ex, weight in train]
+    train = [(ex, weight * len(train) / len(data)) for ex, weight in train]
     net = _Net(model_encoder.dim)
     optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
     best_loss, best_state = float("inf"), None
-    for epoch in range(args.epochs):
+    for epoch in range(epochs):
         order = rng.permutation(len(train))
         total = 0.0
         for start in range(0, len(order), BATCH):
@@ -108,19 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         hidden=best_state["hidden"].numpy(),
         hidden_bias=best_state["hidden_bias"].numpy(),
         hidden_out=best_state["hidden_out"].numpy(),
-        meta={
-            "trained": True,
-            "data": sources,
-            "command": "python -m agent.planners.train " + " ".join(sys.argv[1:] if argv is None else argv),
-            "commit": _commit(),
-            "validation": figures,
-            "features": [*FEATURES, *NONE_FEATURES],
-        },
+        meta={"validation": figures},
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
-    return 0
+    return model, sources
 
 
 class _Net:
@@ -279,7 +306,7 @@ def _cached(path: Path, corpus, seed: int, make, *args) -> list:
 def _commit() -> str:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):

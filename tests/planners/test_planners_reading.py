@@ -79,6 +79,36 @@ def test_file_names_are_masked_by_kind_and_a_with_file_stays_an_argument():
     }
 
 
+def test_an_earlier_result_a_clause_works_on_is_not_what_it_asks_for():
+    def asked(text: str, files: dict[str, str] | None = None) -> list[str]:
+        paths = {Path(name): kind for name, kind in (files or {}).items()}
+        return [c.asked for c in read_request(text, list(paths), paths).clauses]
+
+    # "that summary" is the previous step's result: the clause asks for audio made from it
+    assert asked("Distill the key points from it and create an audio version of that summary") == [
+        "Distill the key points from it",
+        "create an audio version of it",
+    ]
+    # a noun an earlier clause said, with or without a word before it
+    assert asked("Summarise the article, then make a picture of the summary to help me")[1] == (
+        "make a picture of it to help me"
+    )
+    assert asked("Translate it to French, then draw an image of the translated answer")[1] == (
+        "draw an image of it"
+    )
+    # the kind of a file or result stays: it says which tools read it
+    assert asked("Find the faces in photo.jpg and then blur the photo", {"photo.jpg": "Image"})[1] == (
+        "blur the photo"
+    )
+    assert asked("transcribe memo.wav, then read the transcript in a calm voice", {"memo.wav": "Audio"})[
+        1
+    ] == ("read the transcript in a calm voice")
+    # nothing earlier, nothing pointed at: the words stay
+    assert asked("Compose a tune in the style of the seventies") == [
+        "Compose a tune in the style of the seventies"
+    ]
+
+
 def test_fillers_and_bare_quotes_do_not_become_clauses():
     (only,) = _clauses("Play this MIDI with a piano sound and give me the audio.")
     assert only.startswith("Play this MIDI with a piano sound")

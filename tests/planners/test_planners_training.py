@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.planners._catalog import Catalog
 from agent.planners._corpora import held_out, load_corpus, make_tool, snake_name
-from agent.planners._relevance import FEATURES, NONE_FEATURES, Relevance
+from agent.planners._relevance import FEATURES, NONE_FEATURES, Ensemble, Relevance, load_model
+from agent.planners._request import read_request
+from agent.planners.train import main as train_main
 from tools import Image, Text
+from tools._minilm import encoder
 
 _SEAL_TOOLS = [
     {"api_name": "createPlaylist", "api_description": "Create a new music playlist", "parameters":
@@ -120,7 +124,8 @@ def test_the_training_command_writes_weights_the_planner_loads(seal, taskbench, 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "epoch  2" in done.stdout and "wrote" in done.stdout
-    model = Relevance.load(out)
+    model = load_model(out)
+    assert isinstance(model, Relevance)
     assert model.projection.shape == (384, 384)
     assert model.weights.shape == (len(FEATURES),) and model.none_weights.shape == (len(NONE_FEATURES),)
     assert not np.allclose(model.projection, np.eye(384))  # it learnt something
@@ -137,3 +142,39 @@ def test_the_training_command_writes_weights_the_planner_loads(seal, taskbench, 
         env={**env, "TROUPE_PLANNER_WEIGHTS": str(out)}, timeout=120,
     )  # fmt: skip
     assert loaded.stdout.split() == ["seal-dev", "False"], loaded.stderr
+
+
+@pytest.mark.slow  # two seeds of the training command on the tiny data sets
+def test_members_train_from_seeds_and_the_planner_takes_their_mean(seal, taskbench, tmp_path):
+    out = tmp_path / "ensemble.npz"
+    env = {**os.environ, "TROUPE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.planners.train", str(seal), str(taskbench), "--out", str(out),
+         "--epochs", "1", "--members", "2"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "member seed 1" in done.stdout
+    model = load_model(out)
+    assert isinstance(model, Ensemble) and len(model.members) == 2
+    first, second = model.members
+    assert not np.allclose(first.projection, second.projection)  # different seeds, different models
+    assert len(model.meta["validation"]) == 2 and "--members 2" in model.meta["command"]
+
+    corpus = load_corpus(seal)
+    catalog = Catalog(corpus.registry(), encoder())
+    clauses = read_request("Make a playlist called 'Gym', then add track 3 to it", [], {}).clauses
+    tools, none = model.probabilities(catalog, clauses, {})
+    alone = [member.probabilities(catalog, clauses, {}) for member in model.members]
+    assert np.allclose(tools, (alone[0][0] + alone[1][0]) / 2) and np.allclose(
+        none, (alone[0][1] + alone[1][1]) / 2
+    )
+    assert np.allclose(tools.sum(axis=1) + none, 1.0)
+
+
+def test_a_members_flag_below_one_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        train_main([str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "x.npz"), "--members", "0"])
+    assert stop.value.code == 2
+    assert "--members must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
