@@ -35,9 +35,13 @@ __all__ = [
     "FIXED",
     "NONE_FEATURES",
     "PRIOR",
+    "Ensemble",
+    "Model",
+    "Reading",
     "Relevance",
     "cosines",
     "fixed_features",
+    "load_model",
     "none_features",
     "relevance",
 ]

@@ -25,9 +25,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._relevance import Relevance
 
 # -- configuration -------------------------------------------------------------------------------
 EPOCHS = 15
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _train(data: list[Path], epochs: int, seed: int) -> tuple[Any, list[dict]]:
+def _train(data: list[Path], epochs: int, seed: int) -> tuple[Relevance, list[dict]]:
     """One model trained from ``seed`` (its validation figures in its meta), and the data sets."""
     import torch
 
