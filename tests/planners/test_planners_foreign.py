@@ -549,3 +549,18 @@ def test_a_tool_that_declares_no_result_is_an_action(planner, returns, acts):
     errand = make_tool("errand", "Run an errand.", [("what", str, "what to do", True)], returns)
     (card,) = planner.catalog(Registry([errand])).cards
     assert card.acts is acts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss since the three-seed weights: with a handful of tools that have no examples, two of "
+    "the three models find 'no tool' likelier for 'wait 60 seconds', and the plan waits for a file instead "
+    "(confidence 0.03, so the reply says it is unsure); the one-model weights chose linger (docs/planners.md)",
+)
+def test_a_tool_described_by_what_it_does_is_chosen_among_a_few_without_examples(planner):
+    root = Path(__file__).parents[1]
+    registry = Registry()
+    registry.register_file(root / "testtools.py")
+    registry.register_file(root / "agent" / "runtools.py")
+    plan = _plan(planner, registry, "wait 60 seconds, then write the label 'done'")
+    assert _tools(plan) == ["linger"]
