@@ -41,6 +41,10 @@ IDENTITY_PULL = 1e-3  # L2 pull of the projection towards the identity: MiniLM's
 ABLATION = 0.2  # share of cases trained with one expected tool removed from the catalog (learn "none")
 VALIDATION = 0.1
 SEED = 0
+#: Examples kept on disk between runs (one file per data set, seed and version of the reading
+#: code), the least recently used removed past this size: a three-member run of the shipped
+#: command needs about 2 GB.
+CACHE_BYTES = 6 << 30
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,11 +303,24 @@ def _cached(path: Path, corpus, seed: int, make, *args) -> list:
     key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
     file = troupe_home() / "cache" / "planner" / f"train-{key}.pkl"
     if file.is_file():
+        file.touch()  # used: the last to go
         return pickle.loads(file.read_bytes())
     found = make(*args, seed=seed)
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_bytes(pickle.dumps(found))
+    _prune(file.parent, CACHE_BYTES)
     return found
+
+
+def _prune(folder: Path, limit: int) -> None:
+    """Remove the least recently used cached example files until those left fit in ``limit``
+    bytes (the newest always stays)."""
+    files = sorted(folder.glob("train-*.pkl"), key=lambda f: f.stat().st_mtime, reverse=True)
+    total = 0
+    for i, file in enumerate(files):
+        total += file.stat().st_size
+        if i and total > limit:
+            file.unlink(missing_ok=True)
 
 
 def _commit() -> str:

@@ -178,3 +178,31 @@ def test_a_members_flag_below_one_is_refused(tmp_path, capsys):
     assert stop.value.code == 2
     assert "--members must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_cached_examples_are_kept_within_a_size_the_least_recently_used_going_first(
+    seal, tmp_path, monkeypatch
+):
+    from agent.planners import train
+
+    monkeypatch.setenv("TROUPE_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(train, "CACHE_BYTES", 2500)
+    corpus = load_corpus(seal)
+    made = []
+
+    def make(size: int, seed: int) -> list:
+        made.append(seed)
+        return [b"x" * size]
+
+    folder = tmp_path / "home" / "cache" / "planner"
+    assert train._cached(seal, corpus, 0, make, 1000) == [b"x" * 1000]
+    first = next(folder.glob("train-*.pkl"))
+    os.utime(first, (1, 1))  # long unused…
+    assert train._cached(seal, corpus, 0, make, 1000) == [b"x" * 1000]  # …until read again
+    assert made == [0] and first.stat().st_mtime > 1
+    train._cached(seal, corpus, 1, make, 1000)  # another seed: a second file; both fit
+    assert len(list(folder.glob("train-*.pkl"))) == 2
+    os.utime(first, (1, 1))
+    train._cached(seal, corpus, 2, make, 1000)  # a third would pass the limit: the oldest goes
+    assert sorted(made) == [0, 1, 2]
+    assert not first.exists() and len(list(folder.glob("train-*.pkl"))) == 2
