@@ -166,9 +166,8 @@ def test_members_train_from_seeds_and_the_planner_takes_their_mean(seal, taskben
     clauses = read_request("Make a playlist called 'Gym', then add track 3 to it", [], {}).clauses
     tools, none = model.probabilities(catalog, clauses, {})
     alone = [member.probabilities(catalog, clauses, {}) for member in model.members]
-    assert np.allclose(tools, (alone[0][0] + alone[1][0]) / 2) and np.allclose(
-        none, (alone[0][1] + alone[1][1]) / 2
-    )
+    (tools_0, none_0), (tools_1, none_1) = alone
+    assert np.allclose(tools, (tools_0 + tools_1) / 2) and np.allclose(none, (none_0 + none_1) / 2)
     assert np.allclose(tools.sum(axis=1) + none, 1.0)
 
 
