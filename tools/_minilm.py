@@ -17,12 +17,12 @@ import math
 import threading
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from ._blas import one_blas_thread
 from .errors import TroupeError
 
 __all__ = ["Encoder", "encoder", "model_dir"]
@@ -104,8 +104,8 @@ class Encoder:
         found = self._cache if remember else ChainMap({}, self._cache)  # new vectors go to the front map
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            # one forward pass at a time: overlapping BLAS limits could restore each other wrongly
-            with self._forward_lock, _one_blas_thread():
+            # one forward pass at a time: two would only contend for the same cores
+            with self._forward_lock, one_blas_thread():
                 for start in range(0, len(missing), 64):
                     batch = sorted(missing[start : start + 64], key=len)  # similar lengths pad less
                     for text, vector in zip(batch, self._forward(batch), strict=True):
@@ -209,21 +209,6 @@ def _same_shape(value: np.ndarray, like: np.ndarray, key: str) -> np.ndarray:
     if value.shape != like.shape:
         raise ValueError(f"{key}: shape {value.shape}, the model's is {like.shape}")
     return value
-
-
-def _one_blas_thread() -> AbstractContextManager[object]:
-    """Matrices this small run fastest on one thread; BLAS threads spin and fight on a busy laptop."""
-    controller = _blas_controller()
-    return controller.limit(limits=1, user_api="blas") if controller is not None else nullcontext()
-
-
-@cache
-def _blas_controller() -> object | None:
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()  # scans the loaded libraries once, not on every call
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

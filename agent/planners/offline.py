@@ -28,6 +28,7 @@ import numpy as np
 
 import prompts
 from tools import ARTIFACT_TYPES, Registry, ToolSpec, TroupeError, sniff_kind
+from tools._blas import one_blas_thread
 from tools._minilm import encoder
 
 from .._context import Earlier
@@ -93,7 +94,8 @@ class OfflinePlanner:
             )
             parsed.clauses = parsed.clauses[:_MAX_CLAUSES]
         earlier = [e for e in context if e.path.is_file() and e.kind in ARTIFACT_TYPES]
-        plan = self._plan(parsed, catalog, kinds, bool(files), earlier)
+        with one_blas_thread():  # its matrices are small; idle BLAS threads would spin on the other core
+            plan = self._plan(parsed, catalog, kinds, bool(files), earlier)
         if notes:
             plan.reply = " ".join([*notes, plan.reply or ""]).strip()
         return plan
