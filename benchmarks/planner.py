@@ -184,7 +184,7 @@ def _cli_latencies(rows: list[Case], folder: Path, args: argparse.Namespace) -> 
 def make_placeholder(path: Path) -> Path:
     """Write a small, real file of the kind its extension names (one second of a tone for audio)."""
     suffix = path.suffix.lower()
-    if suffix in (".wav", ".mp3", ".flac", ".ogg"):
+    if suffix in (".wav", ".mp3", ".flac", ".ogg", ".m4a"):
         path.write_bytes(_wav_bytes() if suffix == ".wav" else _encoded_audio(suffix))
     elif suffix in (".png", ".jpg", ".jpeg"):
         from PIL import Image
@@ -196,9 +196,30 @@ def make_placeholder(path: Path) -> Path:
         path.write_bytes(_video_bytes(suffix))
     elif suffix == ".json":
         path.write_text('{"placeholder": true}')
+    elif suffix == ".bvh":
+        path.write_text(_BVH)
+    elif suffix == ".glb":
+        path.write_bytes(b"glTF" + struct.pack("<II", 2, 12))  # a binary glTF header: no kind Troupe reads
     else:
         path.write_text("A placeholder text for the planner benchmark.\n")
     return path
+
+
+_BVH = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 3 Xrotation Yrotation Zrotation
+  End Site
+  {
+    OFFSET 0 10 0
+  }
+}
+MOTION
+Frames: 1
+Frame Time: 0.033333
+0 0 0
+"""
 
 
 def _wav_bytes(seconds: float = 1.0, sr: int = 16000) -> bytes:
