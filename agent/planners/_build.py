@@ -33,11 +33,13 @@ from ._costs import (
 from ._filling import ValueFilling
 from ._implied import ImpliedSteps
 from ._quantities import names_several
-from ._request import LAYER_WORDS, Request
+from ._request import KIND_NOUNS, LAYER_WORDS, Request
 from ._sources import NOUNS, Source, SourcePicking, about_earlier, one_per_step
 
 __all__ = ["Builder", "DraftStep"]
 
+_OWNING = frozenset("my our this these his her their attached uploaded".split())  # "my song", "this photo"
+_ANY = frozenset("a an some any another".split())  # "a track", "some music"
 _LAYER_RELEVANCE = (
     0.3  # how close a layer's words must be to the tool that would make it ("a neon city" is no music)
 )
@@ -262,12 +264,28 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
             source = self._produce(param, step, depth) or source  # "read the transcript": use that result
         if source is None and param.required:
             source = self._produce(param, step, depth)
+            if source is None and self._may_be_made_up(param):
+                # "a dance for an EDM drop — I don't have a track, make something up": made from
+                # what the request describes
+                source = self._produce(param, step, depth, described=True)
         if source is None:
             return None
         if source.uses == 0 and self._follows_on(source, step):
             self.cost -= FOLLOW_ON_BONUS
         source.uses += 1
         return source.ref
+
+    def _may_be_made_up(self, param: Param) -> bool:
+        """Whether a missing input of the kind ``param`` takes may be made by a tool: the request
+        speaks of one as any ("a track", "some music") and never of the user's own ("my song",
+        "this photo"), whose file the reply should ask for instead."""
+        nouns = set().union(*(KIND_NOUNS.get(t.__name__, frozenset()) for t in param.artifact_types))
+        determiners = set()
+        for clause in self.request.clauses:
+            for i, word in enumerate(clause.words):
+                if nouns & set(clause.words[i + 1 : i + 4]):
+                    determiners.add(word)
+        return bool(determiners & _ANY) and not determiners & _OWNING
 
     def _describes_another(self, scope: list[int]) -> bool:
         """Whether a clause that combines things describes one more ("with a piano piece",

@@ -100,7 +100,7 @@ class ValueFilling:
             for param in step.card.plain_params:
                 if param.name in step.args or param.required or param.choices:
                     continue
-                if strip_optional(param.annotation) is not str:
+                if strip_optional(param.annotation) is not str or not _wants_text(param):
                     continue
                 source = next(
                     (
@@ -136,6 +136,8 @@ class ValueFilling:
         if source is not None and source.earlier is not None and source.earlier.kind != "Text":
             # an earlier result of another kind (an analysis) is read as text only when named
             source = source if self._mentioned(source, step.scope) else None
+        if source is not None and self._secondary(source) and not self._mentioned(source, step.scope):
+            source = None  # a further field of a result (face curves as CSV) is read only when named
         if source is not None and is_description(param) and not self._points_at(source, step):
             source = None  # "… and compose some calm piano music": the clause describes it itself
         if source is not None and (source.uses == 0 or self._mentioned(source, step.scope)):
@@ -225,6 +227,14 @@ class ValueFilling:
         if first.lower() in {"with", "over", "under", "and", "then", "plus"} | LAYER_WORDS:
             text = rest
         return text.strip(" .,;") or self.request.text
+
+
+def _wants_text(param: Param) -> bool:
+    """Whether a parameter's name or the opening of its description names a text (a
+    ``transcript``, "the text of …"): one that a computed text can fill, unlike a language
+    or an instrument."""
+    said = set(param.name.lower().split("_")) | set(words(param.description)[:6])
+    return bool(said & KIND_NOUNS["Text"])
 
 
 def literal(text: str) -> str:

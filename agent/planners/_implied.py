@@ -43,6 +43,7 @@ POINTING_WORDS = frozenset("that those its their resulting detected measured est
 _MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
 _SUBJECTS = frozenset("i you he she it we they".split())
 _NAMED_MAKER = 0.3  # how much naming a producing tool counts, against about 1 for its fit
+_SIDE_OUTPUT = 0.3  # how much less a tool counts that makes the input only as a side file
 _MATERIAL_STEMS = frozenset(stem(w) for w in [*_MATERIAL, "to", "text", "from"])
 #: Words asking for one result per listed value ("… on piano and harp, to compare them").
 _APART = frozenset(
@@ -96,7 +97,13 @@ class ImpliedSteps:
                 continue  # a producer needs backing: a quote to say, a result or a file to turn
             # a maker the clause names ("have the portrait *sing* it") is the one meant
             named = bool({stem(w) for w in card.name.split("_")} - _MATERIAL_STEMS & said)
-            score = 0.5 * sims[i] + 0.5 * self._fit(param, card.spec.summary) + bonus + _NAMED_MAKER * named
+            score = (
+                0.5 * sims[i]
+                + 0.5 * self._fit(param, card.spec.summary)
+                + bonus
+                + _NAMED_MAKER * named
+                - _SIDE_OUTPUT * _made_on_the_side(card, param)
+            )
             if score > best_score:
                 best, best_score, relevance = card, score, float(sims[i])
         if best is None:
@@ -330,6 +337,7 @@ class ImpliedSteps:
             (p for p in step.card.plain_params if p.name == "seed" and strip_optional(p.annotation) is int),
             None,
         )
+        spare = self._spare_files(step)
         copies = []
         for k in range(quantity.count):
             copy = step if k == 0 else self._clone(step)
@@ -343,6 +351,10 @@ class ImpliedSteps:
                 copy.args.update(self.catalog.literals(step.card, plain, quantity.variants[k], fuzzy=True))
                 for maker in makers:  # "one happy, one sad" changes the voice the face speaks too
                     self._vary(maker, copy, quantity.variants[k], first=k == 0)
+            elif k and spare:  # "transcripts of both": each copy reads another of the user's files
+                name, source = spare.pop(0)
+                copy.args[name] = source.ref
+                source.uses += 1
             elif seed is not None and k:
                 copy.args[seed.name] = int(step.args.get(seed.name) or 0) + k
             if k:
@@ -354,6 +366,26 @@ class ImpliedSteps:
             # "one piano and one harp rendition" read as two identical steps: the variants name
             # options of another tool, so the reading that takes them should win
             self.cost += IDENTICAL_COPY_COST * (len(copies) - 1)
+
+    def _spare_files(self, step: DraftStep) -> list[tuple[str, Source]]:
+        """(parameter, file) for each user file no step reads yet that could take the place
+        of the one ``step`` reads: the files a count over them means ("transcripts of both")."""
+        spare = []
+        for name, value in step.args.items():
+            read = self._source(value)
+            if read is None or read.path is None:
+                continue
+            param = step.card.spec.params[name]
+            spare += [
+                (name, other)
+                for other in self.sources
+                if other.path is not None
+                and not other.earlier
+                and not other.uses
+                and other.annotation is read.annotation
+                and other.fits(param.annotation)
+            ]
+        return spare
 
     def _listed(self, step: DraftStep) -> Quantity:
         """One copy per value the step's words list for one of its options, when they ask for
@@ -464,6 +496,13 @@ def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]
     if card.spec.returns is Json:
         found += [(key, 0.8) for key in json_keys(card.spec) if same_name(key, param.name)]
     return found
+
+
+def _made_on_the_side(card: ToolCard, param: Param) -> bool:
+    """Whether ``card`` makes what ``param`` takes only as a further field of its result (a
+    face animation's curves as CSV text), not as its first."""
+    first = next((o for o in card.outputs if o.kind is not None), None)
+    return first is None or not accepts(param.annotation, first.kind)
 
 
 def same_name(a: str, b: str) -> bool:

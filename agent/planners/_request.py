@@ -76,6 +76,7 @@ _ASKED = frozenset(
     "what does did do whatever i'd we'd you'd they'd".split()
 )  # "what does she say", "I'd say"
 _COLON = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>(?:[^:\x00.!?]|\.(?=\w)){2,70}):\s+(?P<u>[^\x00]+)$")
+_ORDER_OPENERS = frozenset("listen please can could pls plz".split())
 _SPOKEN_NOUNS = frozenset(
     "say said saying read reading voice voiced voices speak speaking narrate narration line lines script words "
     "tts vo voiceover talking talk announce announcement shout message greeting quote".split()
@@ -365,7 +366,12 @@ def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:
     if spoken != text:
         return spoken
     colon = _COLON.search(text)
-    if colon and set(words(colon.group("head"))) & _SPOKEN_NOUNS and len(words(colon.group("head"))) <= 10:
+    if (
+        colon
+        and set(words(colon.group("head"))) & _SPOKEN_NOUNS
+        and len(words(colon.group("head"))) <= 10
+        and not _instruction(colon.group("u"))
+    ):
         # the words run on until a sentence that gives an order again ("… next week! make it excited")
         sentences = re.split(r"(?<=[.!?])\s+", colon.group("u"))
         n = next(
@@ -375,6 +381,13 @@ def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:
         said, rest = " ".join(sentences[:n]), " ".join(sentences[n:])
         return text[: colon.start("u")] + keep(said) + (f". {rest}" if rest else "")
     return text
+
+
+def _instruction(text: str) -> bool:
+    """Whether words after a colon give an order rather than words to speak ("… for our support
+    line: listen to call.wav and tell me …"): they open with a verb of asking or name a file."""
+    first = words(text)[:1]
+    return bool(first and first[0] in VERBS | _ORDER_OPENERS) or bool(_FILE_NAME.search(text))
 
 
 def _merge(into: Clause, clause: Clause) -> None:

@@ -152,3 +152,62 @@ def test_each_copy_reads_what_is_computed_from_its_own_file(planner, recording, 
     assert len(made_from) == 2 and len(moods) == 2
     for mood in moods:
         assert made_from[mood.args["transcript"][1:]] == mood.args["audio"]
+
+
+@tool
+def speech_to_text_in(audio: Audio, language: str | None = None) -> Text:
+    """Transcribe the speech in a recording.
+
+    Args:
+        audio: the recording.
+        language: the language spoken, as a code such as 'en'.
+    """
+    raise NotImplementedError
+
+
+def test_a_computed_text_is_no_value_for_an_option_that_is_not_a_text(planner, recording, lecture):
+    """Two transcriptions of two files: neither takes the other's transcript as its language."""
+    plan = _plan(
+        planner,
+        Registry([speech_to_text_in, voice_mood]),
+        "two interviews, interview.wav and lecture.wav, need transcripts of both",
+        [recording, lecture],
+    )
+    assert sorted(s.args["audio"] for s in plan.steps) == ["@interview.wav", "@lecture.wav"]
+    assert all("language" not in s.args for s in plan.steps)
+
+
+class _Face(BaseModel):
+    curves: Json
+    csv: Text
+
+
+@tool
+def face_curves(audio: Audio) -> _Face:
+    """Animate a 3D face from speech: blendshape curves over time.
+
+    Args:
+        audio: the speech recording.
+    """
+    raise NotImplementedError
+
+
+@tool
+def speak(text: str) -> Audio:
+    """Speak text aloud with a synthetic voice.
+
+    Args:
+        text: the words to say.
+    """
+    raise NotImplementedError
+
+
+def test_a_tool_that_makes_a_kind_only_as_a_further_field_is_a_weaker_producer_of_it(planner):
+    """The face curves' CSV is text too, but a voice that needs words should get a transcript."""
+    from agent.planners._implied import _made_on_the_side
+    from tools import get_spec
+
+    catalog = planner.catalog(Registry([face_curves, speech_to_text, speak]))
+    words = get_spec(speak).params["text"]
+    assert _made_on_the_side(catalog.by_name["face_curves"], words)
+    assert not _made_on_the_side(catalog.by_name["speech_to_text"], words)

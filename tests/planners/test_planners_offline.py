@@ -155,6 +155,17 @@ def test_a_clause_that_only_counts_asks_for_no_tool_of_its_own(planner, catalog,
     assert sorted(s.args["audio"] for s in plan.steps) == ["@a.wav", "@b.wav"]
 
 
+def test_a_count_over_the_files_given_makes_one_step_per_file_not_copies(planner, catalog, files):
+    """ "transcripts of both": the two steps read the two recordings, and one's transcript is
+    no value for the other's language."""
+    request_text = "two interviews for my thesis, p1.wav and p2.wav, need transcripts of both"
+    plan = _plan(planner, catalog, request_text, files("p1.wav", "p2.wav"))
+    assert sorted(_shape(plan), key=str) == [
+        ("transcribe", {"audio": "@p1.wav"}),
+        ("transcribe", {"audio": "@p2.wav"}),
+    ]
+
+
 def test_music_literals_from_the_request(planner, catalog):
     plan = _plan(planner, catalog, "Compose a gloomy 10 second organ piece in D minor at 70 bpm")
     ((tool_name, args),) = _shape(plan)
@@ -177,6 +188,19 @@ def test_a_tool_whose_input_is_missing_is_not_invented(planner, catalog):
     plan = _plan(planner, catalog, "Separate the vocals from the accompaniment")  # no song given
     assert plan.steps == []
     assert "music_separate needs Audio" in plan.reply and "-f" in plan.reply
+
+
+def test_a_missing_input_the_request_lets_us_make_up_is_made_and_the_users_own_is_asked_for(planner):
+    from tools import default_registry
+
+    registry = default_registry()  # the stand-ins have no dance
+    request_text = "a stick-figure dance for a 30-second EDM drop. I don't have a track, make something up"
+    plan = _plan(planner, registry, request_text)
+    assert [s.tool for s in plan.steps] == ["music_generate", "dance"]
+    assert plan.steps[1].args["music"] == f"${plan.steps[0].id}.audio"
+    # "my song" is a file the user has: the reply asks for it rather than make music up
+    plan = _plan(planner, registry, "make a stick figure dance to my song, a track I wrote")
+    assert plan.steps == [] and "dance needs Audio" in plan.reply
 
 
 # -- tools the planner has never seen ----------------------------------------------------

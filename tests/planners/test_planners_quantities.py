@@ -92,7 +92,15 @@ def test_words_to_speak_need_no_quotes(request_text, spoken):
 
 
 @pytest.mark.parametrize(
-    "request_text", ["what does the speaker say in this audio", "I'd say this is fine", "say it again"]
+    "request_text",
+    [
+        "what does the speaker say in this audio",
+        "I'd say this is fine",
+        "say it again",
+        # after a colon, an order or a file's name is no line to speak
+        "QA review for our support line: listen to call_0412.wav and tell me if the customer is upset",
+        "voice notes from the team meeting: transcribe them and tell me who sounded stressed",
+    ],
 )
 def test_saying_is_not_always_a_line_to_speak(request_text):
     assert read_request(request_text, [], {}).quotes == []
