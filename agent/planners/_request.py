@@ -315,17 +315,22 @@ _WORKED_ON = re.compile(
     re.IGNORECASE,
 )
 _POINTING = frozenset("that those".split())
+#: "the edited image", "those translated lines": a result named by the step that made it.
+_MADE = re.compile(r"\b(the|that|this|those|these)\s+[a-z]{3,}ed\s+(?=[a-z])", re.IGNORECASE)
 _MATERIAL_NOUNS = frozenset().union(*_KIND_WORDS.values(), *KIND_NOUNS.values())
 
 
 def _mask_results(clauses: list[Clause]) -> None:
     """Set each clause's :attr:`Clause.asked`: a result of an earlier clause that it names as
     its material ("create an audio version of that summary", "visualise the summary") becomes
-    "it", so that the words of the earlier step do not draw its tool here again. A file's kind
-    ("the photo") stays: it tells which tools read it."""
+    "it", and after the first clause the step that made a result is left unsaid ("classify the
+    edited image": "the image"), so that the words of the earlier step do not draw its tool here
+    again. A file's kind ("the photo") stays: it tells which tools read it."""
     earlier: set[str] = set()
-    for clause in clauses:
+    for i, clause in enumerate(clauses):
         clause.asked = _WORKED_ON.sub(functools.partial(_as_it, earlier=frozenset(earlier)), clause.masked)
+        if i:  # "classify the edited image": how the image was made is an earlier clause's business
+            clause.asked = _MADE.sub(r"\1 ", clause.asked)
         earlier.update(_root(w) for w in clause.words if len(w) > 3)
 
 

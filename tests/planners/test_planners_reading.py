@@ -102,6 +102,13 @@ def test_an_earlier_result_a_clause_works_on_is_not_what_it_asks_for():
     )
     memo = asked("transcribe memo.wav, then read the transcript in a calm voice", {"memo.wav": "Audio"})
     assert memo[1] == "read the transcript in a calm voice"
+    # the step that made a result is not asked for again ("the edited image": the image)
+    edited = asked("Change the car in car.jpg to blue, then tell me how the edited image is classified")
+    assert edited[1] == "tell me how the image is classified"
+    # ... though a first clause may ask for such a result
+    assert asked("I need the separated vocals of song.wav", {"song.wav": "Audio"}) == [
+        "I need the separated vocals of the recording"
+    ]
     # nothing earlier, nothing pointed at: the words stay
     assert asked("Compose a tune in the style of the seventies") == [
         "Compose a tune in the style of the seventies"
