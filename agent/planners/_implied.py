@@ -12,6 +12,7 @@ takes, one happy and one calm").
 
 from __future__ import annotations
 
+import re
 import typing
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
@@ -213,8 +214,10 @@ class ImpliedSteps:
             if card is step.card:
                 continue
             for field_name, fit in standing_for(param, card):
-                named = self._says(concepts, param.name, _SAME_CONCEPT) or self._says(
-                    concepts, field_name, _SAME_CONCEPT
+                named = (
+                    self._says(concepts, param.name, _SAME_CONCEPT)
+                    or self._says(concepts, field_name, _SAME_CONCEPT)
+                    or _glossed(param, concepts)
                 )
                 if named and fit > best_score:
                     best, best_score = (card, field_name), fit
@@ -291,6 +294,7 @@ class ImpliedSteps:
                     found = sorted(
                         (fit, f) for f, fit in standing_for(param, other.card)
                         if self._says(concepts, param.name, _SAME_CONCEPT) or self._says(concepts, f, _SAME_CONCEPT)
+                        or _glossed(param, concepts)
                     )  # fmt: skip
                     if found:
                         step.args[param.name] = f"${other.id}.{found[-1][1]}"
@@ -496,6 +500,16 @@ def _standing_for(param: Param, card: ToolCard) -> list[tuple[str | None, float]
     if card.spec.returns is Json:
         found += [(key, 0.8) for key in json_keys(card.spec) if same_name(key, param.name)]
     return found
+
+
+def _glossed(param: Param, said: list[str]) -> bool:
+    """Whether a word of ``said`` is a word of the short gloss that opens the parameter's
+    description ("emotion: *facial expression*: neutral, happy …" is named by "expression")."""
+    head = re.split(r"[:;,(]", param.description, maxsplit=1)[0]
+    gloss = words(head)
+    if not gloss or len(gloss) > 3 or len(head) == len(param.description):
+        return False  # a sentence, not a gloss
+    return bool({stem(w) for w in gloss if w not in STOP_WORDS} & {stem(w) for w in said})
 
 
 def _made_on_the_side(card: ToolCard, param: Param) -> bool:

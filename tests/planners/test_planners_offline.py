@@ -47,7 +47,7 @@ def files(tmp_path: Path):
             if path.suffix == ".wav":
                 with wave.open(str(path), "wb") as w:
                     w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
-                    w.writeframes(struct.pack("<800h", *([0, 1000] * 400)))
+                    w.writeframes(struct.pack("<4000h", *([0, 1000] * 2000)))  # half a second
             elif path.suffix in (".png", ".jpg"):
                 from PIL import Image as PILImage
 
@@ -371,6 +371,18 @@ def test_values_an_earlier_analysis_found_fill_the_options_a_follow_up_points_at
     assert step.args["key"] == "E minor" and "tempo" not in step.args  # only the option named
     (step,) = planner.plan("generate new music", [], catalog, context=earlier).steps
     assert "key" not in step.args and "tempo" not in step.args  # nothing points back
+
+
+def test_an_option_named_by_the_gloss_its_description_opens_with_follows_a_measurement(planner, files):
+    """ "the face's expression should match how he sounds": talking_face's emotion is documented
+    as "facial expression: …", and the speech emotion step measures it."""
+    from tools import default_registry
+
+    request_text = "make avatar.png speak dad.wav, and the face's expression should match however he sounds"
+    plan = _plan(planner, default_registry(), request_text, files("avatar.png", "dad.wav"))
+    steps = {s.tool: s for s in plan.steps}
+    assert set(steps) == {"speech_emotion", "talking_face"}
+    assert steps["talking_face"].args["emotion"] == f"${steps['speech_emotion'].id}.label"
 
 
 @pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
