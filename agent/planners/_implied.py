@@ -334,6 +334,8 @@ class ImpliedSteps:
             quantity = self._listed(step)
         if quantity.count < 2:
             return
+        if not quantity.variants and _most_files_in_one_input(step) >= quantity.count:
+            return  # "our podcast on two mics, glue them into one file": the count is of what it reads
         readers = [s for s in self.steps if any(_reads(v, step.id) for v in s.args.values())]
         makers = [s for s in self.steps if s.producer and s.id in references(step)]
         plain = frozenset(p.name for p in step.card.plain_params)
@@ -529,6 +531,16 @@ def argument_refs(step: DraftStep, mark: str) -> set[str]:
     earlier step's output, ``@`` for a file; a doubled mark is a literal."""
     values = [v for value in step.args.values() for v in (value if isinstance(value, list) else [value])]
     return {v for v in values if isinstance(v, str) and v.startswith(mark) and not v.startswith(mark * 2)}
+
+
+def _most_files_in_one_input(step: DraftStep) -> int:
+    """How many of the user's files the step's busiest input reads (a list's items each count)."""
+    counts = [
+        sum(isinstance(v, str) and v.startswith("@") and not v.startswith("@@") for v in items)
+        for value in step.args.values()
+        for items in [value if isinstance(value, list) else [value]]
+    ]
+    return max(counts, default=0)
 
 
 def references(step: DraftStep) -> set[str]:

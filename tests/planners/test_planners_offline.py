@@ -166,6 +166,14 @@ def test_a_count_over_the_files_given_makes_one_step_per_file_not_copies(planner
     ]
 
 
+def test_a_count_of_the_files_one_step_reads_together_makes_no_copies(planner, catalog, files):
+    request_text = (
+        "Recorded our podcast on two separate mics (host.wav and guest.wav). Glue them into one file"
+    )
+    plan = _plan(planner, catalog, request_text, files("host.wav", "guest.wav"))
+    assert _shape(plan) == [("audio_mix", {"tracks": ["@host.wav", "@guest.wav"]})]
+
+
 def test_music_literals_from_the_request(planner, catalog):
     plan = _plan(planner, catalog, "Compose a gloomy 10 second organ piece in D minor at 70 bpm")
     ((tool_name, args),) = _shape(plan)

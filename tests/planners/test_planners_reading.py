@@ -115,6 +115,14 @@ def test_an_earlier_result_a_clause_works_on_is_not_what_it_asks_for():
     ]
 
 
+def test_files_joined_by_a_plus_are_one_list_but_a_plus_between_asks_splits():
+    files = {"vo.wav": "Audio", "bed.mp3": "Audio"}
+    assert _clauses("youtube intro: vo.wav + bed.mp3 into one file", files) == [
+        "youtube intro: the recording and the recording into one file"
+    ]
+    assert _clauses("a calm piano piece + a dance to it") == ["a calm piano piece", "a dance to it"]
+
+
 def test_fillers_and_bare_quotes_do_not_become_clauses():
     (only,) = _clauses("Play this MIDI with a piano sound and give me the audio.")
     assert only.startswith("Play this MIDI with a piano sound")
