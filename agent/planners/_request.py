@@ -75,7 +75,7 @@ _TELLING = re.compile(
 _ASKED = frozenset(
     "what does did do whatever i'd we'd you'd they'd".split()
 )  # "what does she say", "I'd say"
-_COLON = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>(?:[^:\x00.!?]|\.(?=\w)){2,70}):\s+(?P<u>[^\x00]+)$")
+_COLON = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>(?:[^:\x00.!?]|\.(?=\w)){2,150}):\s+(?P<u>[^\x00]+)$")
 _ORDER_OPENERS = frozenset("listen please can could pls plz".split())
 _SPOKEN_NOUNS = frozenset(
     "say said saying read reading voice voiced voices speak speaking narrate narration line lines script words "
@@ -372,10 +372,11 @@ def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:
     if spoken != text:
         return spoken
     colon = _COLON.search(text)
+    head = words(colon.group("head")) if colon else []
     if (
         colon
-        and set(words(colon.group("head"))) & _SPOKEN_NOUNS
-        and len(words(colon.group("head"))) <= 10
+        # "robot voice pls: …", or a longer lead-in that ends naming them ("… with these words: …")
+        and ((set(head) & _SPOKEN_NOUNS and len(head) <= 10) or set(head[-3:]) & _SPOKEN_NOUNS)
         and not _instruction(colon.group("u"))
     ):
         # the words run on until a sentence that gives an order again ("… next week! make it excited")

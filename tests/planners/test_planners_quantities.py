@@ -83,6 +83,11 @@ def test_a_clause_may_ask_for_every_one_of_several_things(text, several):
         ),
         ("talking head from avatar.png: thanks for subscribing! make it excited", "thanks for subscribing!"),
         ("mascot.png shouting LET'S GO over it", "LET'S GO"),
+        # a long lead-in that ends naming the words
+        (
+            "for my preschool class could you make a little cheerful song with these words: wash your hands",
+            "wash your hands",
+        ),
     ],
 )
 def test_words_to_speak_need_no_quotes(request_text, spoken):
