@@ -95,6 +95,8 @@ LAYER_WORDS = frozenset(
 _PRONOUNS = frozenset("it its them they their that result results output".split())
 #: Words that hand an earlier step's result on by name ("the ID returned by the previous call").
 _HANDED_ON = frozenset("previous previously obtained returned resulting aforementioned".split())
+_DECLINING = frozenset("no not without don't dont never nothing".split())
+_STILL_ASKING = frozenset("forget forgetting miss fail hesitate only".split())  # "not only … but also"
 _QUESTION = frozenset("how what which who whether is are does do can tell".split())
 #: Verbs that open a new clause after "and" (imperatives of making, changing and measuring,
 #: and of the errands people ask an assistant for: booking, paying, sending).
@@ -188,6 +190,17 @@ class Clause:
         said = " ".join(self.words)
         order = list(itertools.dropwhile(lambda w: w in _SEQUENCE_WORDS, self.words))
         return bool(_ASKING.search(said)) or (bool(order) and order[0] in VERBS)
+
+    @property
+    def declines(self) -> bool:
+        """Whether the clause says what not to do or have ("no vocals obviously", "I don't care
+        how she sounds"): it qualifies the step before it and asks for no tool."""
+        said = set(self.words)
+        return (
+            not (self.quotes or self.files)
+            and bool(set(self.words[:3]) & _DECLINING)
+            and not said & _STILL_ASKING  # "don't let me forget to book a table" asks
+        )
 
     @property
     def tells(self) -> bool:

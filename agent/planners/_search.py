@@ -91,7 +91,9 @@ def search(
                 + (speakers if c.quotes else [])
                 + _takers(catalog, c),
             )
-            if not only_counts(c.words)  # "one file each" qualifies the step before it
+            if not (
+                only_counts(c.words) or c.declines
+            )  # "one file each", "no vocals": qualify the step before
             else []
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
         ],

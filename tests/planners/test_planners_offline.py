@@ -174,6 +174,11 @@ def test_a_count_of_the_files_one_step_reads_together_makes_no_copies(planner, c
     assert _shape(plan) == [("audio_mix", {"tracks": ["@host.wav", "@guest.wav"]})]
 
 
+def test_what_not_to_have_is_no_step_of_its_own(planner, catalog):
+    plan = _plan(planner, catalog, "Compose a calm piano piece for my game. No vocals obviously")
+    assert [s.tool for s in plan.steps] == ["music_generate"]  # not a separation of the vocals
+
+
 def test_music_literals_from_the_request(planner, catalog):
     plan = _plan(planner, catalog, "Compose a gloomy 10 second organ piece in D minor at 70 bpm")
     ((tool_name, args),) = _shape(plan)

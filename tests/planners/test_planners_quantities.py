@@ -118,6 +118,23 @@ def test_a_quoted_file_name_is_the_file_not_words():
     assert parsed.clauses[0].files == files
 
 
+@pytest.mark.parametrize(
+    ("request_text", "declining"),
+    [
+        ("Need a loopable track. No vocals obviously", [False, True]),
+        ("I don't care how she sounds. Is the feedback positive", [True, False]),
+        # asks all the same
+        ("Pay my bill. Lastly, don't let me forget to book a table", [False, False]),
+        ("Can you not only find the objects but also draw them", [False]),
+        ("Give me song.wav without the drums", [False]),
+    ],
+)
+def test_a_clause_that_says_what_not_to_do_asks_for_no_tool(request_text, declining):
+    files = [Path("song.wav")]
+    parsed = read_request(request_text, files, dict.fromkeys(files, "Audio"))
+    assert [c.declines for c in parsed.clauses] == declining
+
+
 def test_an_enumeration_stays_in_one_clause():
     clauses = read_request("two takes of 'hi' — one happy, one calm", [], {}).clauses
     assert len(clauses) == 1 and clauses[0].quantity.variants == ["happy", "calm"]
