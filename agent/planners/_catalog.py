@@ -231,7 +231,12 @@ class Catalog:
         """Literal values for ``card``'s plain parameters in ``names`` that ``text`` states (memoised)."""
         key = (card.name, text, fuzzy)
         if key not in self._literals:
-            self._literals[key] = fill_literals(card.plain_params, text, self.similarities if fuzzy else None)
+            self._literals[key] = fill_literals(
+                card.plain_params,
+                text,
+                self.similarities if fuzzy else None,
+                frozenset(card.name.lower().split("_")),
+            )
         return {k: v for k, v in self._literals[key].items() if k in names}
 
     def stated_options(self, texts: tuple[str, ...]) -> frozenset[tuple[str, Any]]:

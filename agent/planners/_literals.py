@@ -68,7 +68,10 @@ def parse_durations_s(text: str) -> list[float]:
 
 
 def fill_literals(
-    params: list[Param], text: str, similar: Callable[[list[str], list[str]], np.ndarray] | None = None
+    params: list[Param],
+    text: str,
+    similar: Callable[[list[str], list[str]], np.ndarray] | None = None,
+    tool_words: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Values for ``params`` that ``text`` states; parameters it says nothing about are left out.
 
@@ -77,24 +80,26 @@ def fill_literals(
         text: the words of the request that concern the tool (its clause or clauses).
         similar: cosine similarities of words to choices (a matrix); when given, a word close in
             meaning to a choice ("gloomy" for "dark") names it, else only the choice's own words do.
+        tool_words: the words of the tool's name: they name the tool, not a choice by meaning
+            ("a cartoony human face" asks talking_face for no angry face).
     """
     said = words(text)
     values: dict[str, Any] = {}
     for param in params:
-        value = _value(param, text, said, similar)
+        value = _value(param, text, said, similar, tool_words)
         if value is not None:
             values[param.name] = value
     return values
 
 
-def _value(param: Param, text: str, said: list[str], similar: Any) -> Any:
+def _value(param: Param, text: str, said: list[str], similar: Any, tool_words: frozenset[str]) -> Any:
     ann = strip_optional(param.annotation)
     name = param.name.lower()
     doc = param.description.lower()
     if param.choices and name in _SELECTORS:
         return _selected(param.choices, said)
     if param.choices:
-        return _choice(param.choices, said, similar)
+        return _choice(param.choices, said, similar, tool_words)
     if ann is bool:
         return _switch(name, said)
     if ann in (int, float) or _is_number(ann):
@@ -134,7 +139,9 @@ def _is_number(ann: Any) -> bool:
     return bool(args) and all(a in (int, float, type(None)) for a in args)
 
 
-def _choice(choices: tuple[Any, ...], said: list[str], similar: Any) -> Any:
+def _choice(
+    choices: tuple[Any, ...], said: list[str], similar: Any, tool_words: frozenset[str] = frozenset()
+) -> Any:
     strings = {str(c).lower(): c for c in choices}
     stems = {stem(k): c for k, c in strings.items()}
     for word in said:
@@ -144,7 +151,9 @@ def _choice(choices: tuple[Any, ...], said: list[str], similar: Any) -> Any:
             return stems[stem(word)]
     if similar is None or not all(isinstance(c, str) for c in choices):
         return None
-    candidates = [w for w in dict.fromkeys(said) if w not in _SKIP and len(w) >= 4 and not w.isdigit()][:200]
+    candidates = [
+        w for w in dict.fromkeys(said) if w not in _SKIP | tool_words and len(w) >= 4 and not w.isdigit()
+    ][:200]
     if not candidates:
         return None
     sims = similar(candidates, list(strings))

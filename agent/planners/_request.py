@@ -82,6 +82,7 @@ _SPOKEN_NOUNS = frozenset(
     "tts vo voiceover talking talk announce announcement shout message greeting quote".split()
 )
 _AND = re.compile(r"\s+(?:and|&|plus)\s+(?:also\s+)?", re.IGNORECASE)
+_ASIDE = re.compile(r"\([^()\x00]{0,200}\)")
 _FILES_PLUS = re.compile(r"(\b[\w-]+\.[A-Za-z0-9]{2,5})\s+\+\s+(?=[\w-]+\.[A-Za-z0-9]{2,5}\b)")
 _LAYER = re.compile(  # "… over quiet music" starts a layer; "… under it" only ends one
     r"\s+(?=(?:over|under|beneath|underneath|behind|on top of)\s+(?!(?:it|them|this|that|my|the voice)\b)\w)",
@@ -425,6 +426,7 @@ def _split(text: str) -> list[tuple[str, bool, bool]]:
     parts: list[tuple[str, bool, bool]] = []
     after = False
     text = _FILES_PLUS.sub(r"\1 and ", text)  # "voice.wav + bed.mp3 into one file" lists, not two asks
+    text = _ASIDE.sub(lambda m: m.group(0).replace(",", ""), text)  # "(face.png, a cartoon)" is one aside
     for sentence in _BREAKS.split(text):
         for piece in _split_and(sentence):
             for sub in _split_with(piece):

@@ -123,6 +123,12 @@ def test_files_joined_by_a_plus_are_one_list_but_a_plus_between_asks_splits():
     assert _clauses("a calm piano piece + a dance to it") == ["a calm piano piece", "a dance to it"]
 
 
+def test_a_comma_inside_parentheses_splits_nothing():
+    assert _clauses("make our mascot (mascot.png, a cartoony face) sing 'hi'", {"mascot.png": "Image"}) == [
+        "make our mascot (the picture a cartoony face) sing 'these words'"
+    ]
+
+
 def test_fillers_and_bare_quotes_do_not_become_clauses():
     (only,) = _clauses("Play this MIDI with a piano sound and give me the audio.")
     assert only.startswith("Play this MIDI with a piano sound")
@@ -215,6 +221,9 @@ def test_near_words_name_a_choice_only_when_clearly_nearest():
     assert _fill("a gloomy piece", similar)["mood"] == "dark"
     assert "mood" not in _fill("whatever piece", similar)
     assert "mood" not in _fill("a gloomy piece")  # without similarities only the choices' own words count
+    # a word of the tool's own name names the tool, however near a choice it is
+    params = [p for p in get_spec(_music).params.values() if p.name != "description"]
+    assert "mood" not in fill_literals(params, "a gloomy piece", similar, tool_words=frozenset({"gloomy"}))
 
 
 def test_a_number_that_does_not_fit_an_int_parameter_is_left_out():
