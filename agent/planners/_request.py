@@ -82,6 +82,8 @@ _SPOKEN_NOUNS = frozenset(
     "tts vo voiceover talking talk announce announcement shout message greeting quote".split()
 )
 _AND = re.compile(r"\s+(?:and|&|plus)\s+(?:also\s+)?", re.IGNORECASE)
+_HEDGES = frozenset("maybe perhaps also please pls just possibly".split())
+_ADJECTIVES = re.compile(r"\b(a|an|some|very|really|so)\s+([a-z]+),\s+(?=[a-z]+\s+[a-z])", re.IGNORECASE)
 _ASIDE = re.compile(r"\([^()\x00]{0,200}\)")
 _FILES_PLUS = re.compile(r"(\b[\w-]+\.[A-Za-z0-9]{2,5})\s+\+\s+(?=[\w-]+\.[A-Za-z0-9]{2,5}\b)")
 _LAYER = re.compile(  # "… over quiet music" starts a layer; "… under it" only ends one
@@ -427,6 +429,7 @@ def _split(text: str) -> list[tuple[str, bool, bool]]:
     after = False
     text = _FILES_PLUS.sub(r"\1 and ", text)  # "voice.wav + bed.mp3 into one file" lists, not two asks
     text = _ASIDE.sub(lambda m: m.group(0).replace(",", ""), text)  # "(face.png, a cartoon)" is one aside
+    text = _ADJECTIVES.sub(r"\1 \2 ", text)  # "in a warm, happy voice" is one phrase
     for sentence in _BREAKS.split(text):
         for piece in _split_and(sentence):
             for sub in _split_with(piece):
@@ -451,6 +454,7 @@ def _split_and(sentence: str) -> list[str]:
         # "vocals and instrumental", "drum and bass", "a.wav and b.wav" stay whole: what
         # follows "and" must start a clause of its own (a verb, or a question).
         said, before = words(piece), words(merged[-1])
+        said = list(itertools.dropwhile(lambda w: w in _HEDGES, said))  # "and maybe put …"
         if (
             said
             and (said[0] in VERBS or said[0] in _QUESTION)

@@ -123,6 +123,13 @@ def test_files_joined_by_a_plus_are_one_list_but_a_plus_between_asks_splits():
     assert _clauses("a calm piano piece + a dance to it") == ["a calm piano piece", "a dance to it"]
 
 
+def test_a_comma_between_adjectives_splits_nothing_and_a_hedged_order_after_and_is_a_clause():
+    assert _clauses("Could you read it in a warm, happy voice and maybe put some piano under it?") == [
+        "Could you read it in a warm happy voice",
+        "maybe put some piano under it",
+    ]
+
+
 def test_a_comma_inside_parentheses_splits_nothing():
     assert _clauses("make our mascot (mascot.png, a cartoony face) sing 'hi'", {"mascot.png": "Image"}) == [
         "make our mascot (the picture a cartoony face) sing 'these words'"
