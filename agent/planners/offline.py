@@ -145,8 +145,9 @@ class OfflinePlanner:
         key = tuple((spec.name, spec.version, spec.summary, spec.examples, spec.fn) for spec in registry)
         with self._lock:
             if key not in self._catalogs:
-                catalog = Catalog(registry, encoder())
-                relevance().prepare(catalog)  # the tools' texts through the model, once
+                with one_blas_thread():  # as planning: idle BLAS threads would spin afterwards
+                    catalog = Catalog(registry, encoder())
+                    relevance().prepare(catalog)  # the tools' texts through the model, once
                 self._catalogs[key] = catalog
             return self._catalogs[key]
 
