@@ -332,8 +332,9 @@ _WORKED_ON = re.compile(
     re.IGNORECASE,
 )
 _POINTING = frozenset("that those".split())
-#: "the edited image", "those translated lines": a result named by the step that made it.
-_MADE = re.compile(r"\b(the|that|this|those|these)\s+[a-z]{3,}ed\s+(?=[a-z])", re.IGNORECASE)
+#: "the edited image", "those translated lines": a result named by the step that made it
+#: (a word in -eed, "the speed", is none).
+_MADE = re.compile(r"\b(the|that|this|those|these)\s+[a-z]{3,}(?<!e)ed\s+(?=[a-z])", re.IGNORECASE)
 _MATERIAL_NOUNS = frozenset().union(*_KIND_WORDS.values(), *KIND_NOUNS.values())
 
 

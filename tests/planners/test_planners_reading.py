@@ -105,6 +105,9 @@ def test_an_earlier_result_a_clause_works_on_is_not_what_it_asks_for():
     # the step that made a result is not asked for again ("the edited image": the image)
     edited = asked("Change the car in car.jpg to blue, then tell me how the edited image is classified")
     assert edited[1] == "tell me how the image is classified"
+    assert asked("Transcribe talk.wav, then double the speed of the recording", {"talk.wav": "Audio"})[1] == (
+        "double the speed of the recording"  # a noun in -ed is no made thing
+    )
     # ... though a first clause may ask for such a result
     assert asked("I need the separated vocals of song.wav", {"song.wav": "Audio"}) == [
         "I need the separated vocals of the recording"
