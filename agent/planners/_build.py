@@ -208,25 +208,17 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
                 read = self._source(value)
                 if read is None or read.path is None:
                     continue  # not a user file (a literal, a step output)
-                param = step.card.spec.params[name]
-                for other in list(self.sources):
-                    if (
-                        other.path is None
-                        or other.earlier
-                        or other.annotation is not read.annotation
-                        or (other.uses and not several)
-                        or any(s.card is step.card and s.args.get(name) == other.ref for s in self.steps)
+                for other in self._alike_files(read, step.card.spec.params[name]):
+                    if (other.uses and not several) or any(
+                        s.card is step.card and s.args.get(name) == other.ref for s in self.steps
                     ):
                         continue
-                    if other.fits(param.annotation):
-                        clone = DraftStep(
-                            self._new_id(step.card.name), step.card, step.scope, dict(step.args)
-                        )
-                        clone.args[name] = other.ref
-                        clone.why = f"the same for {other.ref}"
-                        other.uses += 1
-                        self._add_outputs(clone)
-                        self.steps.insert(self.steps.index(step) + 1, clone)
+                    clone = DraftStep(self._new_id(step.card.name), step.card, step.scope, dict(step.args))
+                    clone.args[name] = other.ref
+                    clone.why = f"the same for {other.ref}"
+                    other.uses += 1
+                    self._add_outputs(clone)
+                    self.steps.insert(self.steps.index(step) + 1, clone)
 
     # -- artifacts ---------------------------------------------------------------------
     def _artifact_arg(self, param: Param, step: DraftStep, depth: int) -> Any:

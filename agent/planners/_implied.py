@@ -381,15 +381,10 @@ class ImpliedSteps:
             read = self._source(value)
             if read is None or read.path is None:
                 continue
-            param = step.card.spec.params[name]
             spare += [
                 (name, other)
-                for other in self.sources
-                if other.path is not None
-                and not other.earlier
-                and not other.uses
-                and other.annotation is read.annotation
-                and other.fits(param.annotation)
+                for other in self._alike_files(read, step.card.spec.params[name])
+                if not other.uses
             ]
         return spare
 

@@ -130,6 +130,19 @@ class SourcePicking:
         """The source an argument refers to; None for a literal."""
         return next((s for s in self.sources if s.ref == value), None)
 
+    def _alike_files(self, read: Source, param: Param) -> list[Source]:
+        """The user's other files of the kind of ``read`` (a file, not an earlier turn's
+        result) that ``param`` could take instead: what "each" or "both" may mean."""
+        return [
+            other
+            for other in self.sources
+            if other is not read
+            and other.path is not None
+            and not other.earlier
+            and other.annotation is read.annotation
+            and other.fits(param.annotation)
+        ]
+
     def _fit(self, param: Param, about: str) -> float:
         return self.catalog.similarity(f"{param.name.replace('_', ' ')}: {param.description}", about)
 
