@@ -4,7 +4,8 @@ The products the planner and the sentence encoder run are a few hundred rows wid
 thread does them fastest, and OpenBLAS's idle threads spin afterwards, burning a second
 core for nothing (on two cores that doubled the CPU time of a plan). Callers take turns:
 OpenBLAS 0.3.31 keeps a limit set by one thread after another thread restores it, so
-overlapping limits would leave the process on one thread for good.
+overlapping limits would leave the process on one thread for good. The turn is the
+outermost lock wherever it is taken with another (a plan holds it while it encodes).
 """
 
 from __future__ import annotations

@@ -104,8 +104,9 @@ class Encoder:
         found = self._cache if remember else ChainMap({}, self._cache)  # new vectors go to the front map
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            # one forward pass at a time: two would only contend for the same cores
-            with self._forward_lock, one_blas_thread():
+            # one forward pass at a time: two would only contend for the same cores. The BLAS
+            # turn comes first: a plan holds it while it encodes, so the other order deadlocks.
+            with one_blas_thread(), self._forward_lock:
                 for start in range(0, len(missing), 64):
                     batch = sorted(missing[start : start + 64], key=len)  # similar lengths pad less
                     for text, vector in zip(batch, self._forward(batch), strict=True):

@@ -143,11 +143,12 @@ class OfflinePlanner:
         # the function too: tools made at run time (the SDK, make_tool) share a source hash,
         # and a signature differs only in the function object itself
         key = tuple((spec.name, spec.version, spec.summary, spec.examples, spec.fn) for spec in registry)
-        with self._lock:
+        # the BLAS turn before the lock, as everywhere (a plan holds the turn while it runs);
+        # idle BLAS threads would otherwise spin after the catalog's products
+        with one_blas_thread(), self._lock:
             if key not in self._catalogs:
-                with one_blas_thread():  # as planning: idle BLAS threads would spin afterwards
-                    catalog = Catalog(registry, encoder())
-                    relevance().prepare(catalog)  # the tools' texts through the model, once
+                catalog = Catalog(registry, encoder())
+                relevance().prepare(catalog)  # the tools' texts through the model, once
                 self._catalogs[key] = catalog
             return self._catalogs[key]
 

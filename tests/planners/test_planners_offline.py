@@ -363,6 +363,31 @@ def test_planning_from_many_threads_gives_the_same_plans_and_leaves_blas_alone(p
     assert [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"] == before
 
 
+def test_planning_and_encoding_in_other_threads_at_once_do_not_deadlock(planner, catalog):
+    """A plan holds the BLAS turn while it encodes; an encoding started elsewhere must take
+    that turn before the encoder's own lock, or each waits for the other for ever."""
+    import threading
+    import time
+
+    from tools._minilm import encoder
+
+    planner.plan("warm up", [], catalog)
+
+    def plan(i: int) -> None:
+        planner.plan(f"Say 'line {i}' in a sad voice", [], catalog)
+
+    def encode(i: int) -> None:
+        encoder().encode([f"a sentence nobody encoded before, number {i}"])
+
+    workers = [threading.Thread(target=plan if i % 2 else encode, args=(i,), daemon=True) for i in range(24)]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + 60
+    for worker in workers:
+        worker.join(timeout=max(0.0, deadline - time.monotonic()))  # daemons: a deadlock fails the test only
+    assert not [w for w in workers if w.is_alive()]
+
+
 def test_quotes_that_look_like_references_stay_literal(planner, catalog):
     plan = _plan(planner, catalog, "Say '@home' and then say '$5 only'")
     assert [s.tool for s in plan.steps] == ["text_to_speech", "text_to_speech"]  # a step per quote
