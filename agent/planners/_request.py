@@ -76,10 +76,6 @@ _ASKED = frozenset(
     "what does did do whatever i'd we'd you'd they'd".split()
 )  # "what does she say", "I'd say"
 _COLON = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>(?:[^:\x00.!?]|\.(?=\w)){2,150}):\s+(?P<u>[^\x00]+)$")
-_NAMING = frozenset(
-    "sing sings singing sung says speaks reads yell yells yelling whisper whispers scream screams chant chants "
-    "repeat repeats tell tells word lyric lyrics title titled called named name type write".split()
-)  # besides the spoken nouns, what says that words come: "yell 'charge' as he runs", "a song called 'Dawn'"
 _ORDER_OPENERS = frozenset("listen please can could pls plz".split())
 _SPOKEN_NOUNS = frozenset(
     "say said saying read reading voice voiced voices speak speaking narrate narration line lines script words "
@@ -299,8 +295,6 @@ def read_request(text: str, files: list[Path], kinds: dict[Path, str]) -> Reques
         quoted = next(g for g in match.groups() if g is not None)
         if quoted.strip().lower() in by_name:
             return quoted.strip()  # 'example.jpg' names a file, it is not words to use
-        if _scare_quoted(quoted, match):
-            return quoted  # "the photo to 'deliver' the speech": a word marked, not words to use
         quotes.append(quoted)
         return f"\x00{len(quotes) - 1}\x00"
 
@@ -411,20 +405,6 @@ def _unquoted_speech(text: str, keep: Callable[[str], str]) -> str:
         said, rest = " ".join(sentences[:n]), " ".join(sentences[n:])
         return text[: colon.start("u")] + keep(said) + (f". {rest}" if rest else "")
     return text
-
-
-def _scare_quoted(quoted: str, match: re.Match[str]) -> bool:
-    """Whether a quote is one word set off inside a sentence that goes on ("make the photo
-    'deliver' the speech", "cut the 'umms' out") rather than words to use: nothing before it
-    says that words come ("say 'hi' to her", "the word 'hello'", "called 'Dawn'")."""
-    before = words(match.string[: match.start()])[-2:]
-    after = match.string[match.end() :].lstrip()
-    return (
-        len(words(quoted)) == 1
-        and bool(after[:1].isalpha())
-        and bool(before)
-        and not set(before) & (_SPOKEN_NOUNS | _NAMING)
-    )
 
 
 def _instruction(text: str) -> bool:

@@ -111,22 +111,6 @@ def test_saying_is_not_always_a_line_to_speak(request_text):
     assert read_request(request_text, [], {}).quotes == []
 
 
-@pytest.mark.parametrize(
-    ("request_text", "quotes"),
-    [
-        ("would love the old photo to 'deliver' the speech", []),  # one word marked in a sentence
-        ("cut the dead air and 'umms' out of the vlog", []),
-        ("say 'hi' to grandma", ["hi"]),  # something says words come
-        ("make him yell 'charge' as he runs", ["charge"]),
-        ("a song called 'Dawn' with piano", ["Dawn"]),
-        ("make my photo say 'welcome' and then smile", ["welcome"]),
-        ("speak 'yes' then 'no'", ["yes", "no"]),
-    ],
-)
-def test_one_word_set_off_in_quotes_inside_a_sentence_is_no_words_to_use(request_text, quotes):
-    assert read_request(request_text, [], {}).quotes == quotes
-
-
 def test_a_quoted_file_name_is_the_file_not_words():
     files = [Path("example.jpg")]
     parsed = read_request("I have this image 'example.jpg', classify it", files, {files[0]: "Image"})
