@@ -211,3 +211,11 @@ def test_a_tool_that_makes_a_kind_only_as_a_further_field_is_a_weaker_producer_o
     words = get_spec(speak).params["text"]
     assert _made_on_the_side(catalog.by_name["face_curves"], words)
     assert not _made_on_the_side(catalog.by_name["speech_to_text"], words)
+
+
+def test_a_further_field_of_a_result_is_no_text_to_speak_unless_named(planner, recording):
+    """The face curves' CSV is text, but "speak it" asks for words: the reply asks for them."""
+    request = "animate a face from interview.wav, then speak it aloud"
+    plan = planner.plan(request, [recording], Registry([face_curves, speak]))  # not runnable: it asks
+    assert [s.tool for s in plan.steps] == ["face_curves", "speak"]
+    assert plan.steps[1].args["text"] == "{{text}}"
