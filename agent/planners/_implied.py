@@ -136,8 +136,8 @@ class ImpliedSteps:
                 if quotes:
                     bonus += 0.1 * any(q not in self.used_quotes for q in quotes)
                     own = True
-                elif text is not None and text.uses == 0:
-                    bonus += 0.3
+                elif text is not None:
+                    bonus += 0.3 if text.uses == 0 else 0.0
                     own = own or text.path is not None
                 elif text is None and not is_description(param):
                     return False, 0.0, False

@@ -38,7 +38,7 @@ def catalog() -> Registry:
 
 @pytest.fixture
 def files(tmp_path: Path):
-    """Make real user files by name: WAV audio, PNG/JPEG images, MIDI."""
+    """Make real user files by name: WAV audio, PNG/JPEG images, MIDI, text."""
 
     def make(*names: str) -> list[Path]:
         paths = []
@@ -57,6 +57,8 @@ def files(tmp_path: Path):
                 path.write_bytes(
                     b"MThd" + struct.pack(">IHHH", 6, 0, 1, 96) + b"MTrk" + struct.pack(">I", 12) + track
                 )
+            elif path.suffix == ".txt":
+                path.write_text("The rain has gone, the swallows are back, and the garden wakes again.\n")
             paths.append(path)
         return paths
 
@@ -421,6 +423,20 @@ def test_an_option_named_by_the_gloss_its_description_opens_with_follows_a_measu
     steps = {s.tool: s for s in plan.steps}
     assert set(steps) == {"speech_emotion", "talking_face"}
     assert steps["talking_face"].args["emotion"] == f"${steps['speech_emotion'].id}.label"
+
+
+def test_a_measurement_of_a_file_another_step_also_reads_can_set_an_option(planner, files):
+    """ "recite my poem in a voice that matches the poem's mood": the poem is both what is
+    spoken and what is measured; that the speech step reads it too does not make it less the
+    user's own input to measure."""
+    from tools import default_registry
+
+    request_text = "have this portrait recite my poem in a voice that matches the poem's mood"
+    plan = _plan(planner, default_registry(), request_text, files("portrait.png", "poem.txt"))
+    steps = {s.tool: s for s in plan.steps}
+    assert set(steps) == {"text_sentiment", "text_to_speech", "talking_face"}
+    assert steps["text_sentiment"].args["text"] == "@poem.txt"
+    assert steps["text_to_speech"].args["style"] == f"${steps['text_sentiment'].id}.emotion"
 
 
 @pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
