@@ -51,10 +51,40 @@ _MARGIN = 0.1
 #: Options that choose how a tool works, not what it makes: set only when the request names one.
 _SELECTORS = frozenset("backend engine model device implementation".split())
 _PICKING = frozenset("with using use via through on by".split())
+_TOKEN = re.compile(r"[\w#♯♭'-]+|[^\w\s]")
+_OWNERS = frozenset("this that these those my our his her their your".split())
+#: Words that end a noun phrase: what follows them is no longer its modifiers.
+_PHRASE_BREAKS = frozenset(
+    "a an the of in on to for with and or but from into onto as by at like than over under up down out off "
+    "about so then is are was be sounds sound sounding it me".split()
+)
+_MAX_MODIFIED = 5
 _SKIP = frozenset(
     "a an the this that these those my your it its of in on to for with and or me i please make create "
     "generate give turn say play song track music piece audio voice sound recording file picture".split()
 )
+
+
+def _without_own_modifiers(text: str) -> str:
+    """``text`` without the words that describe something the user already has: those between
+    a demonstrative or possessive and the last word of its phrase ("notes of *this flute* solo",
+    "turn *my guitar* riff into a piano part"). An instrument, key or tempo said there is what
+    the given thing is, not what to make of it."""
+    tokens = list(_TOKEN.finditer(text))
+    blank: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.group().lower() not in _OWNERS:
+            continue
+        run = []
+        for nxt in tokens[i + 1 : i + 1 + _MAX_MODIFIED]:
+            word = nxt.group()
+            if not word[0].isalnum() or word.lower() in _PHRASE_BREAKS or (run and word[0].isdigit()):
+                break  # a number after the noun ("my track 120 bpm") is no longer a modifier
+            run.append(nxt)
+        blank.extend(t.span() for t in run[:-1])
+    for start, end in reversed(blank):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def parse_durations_s(text: str) -> list[float]:
@@ -84,9 +114,14 @@ def fill_literals(
             ("a cartoony human face" asks talking_face for no angry face).
     """
     said = words(text)
+    own = _without_own_modifiers(text)
     values: dict[str, Any] = {}
     for param in params:
-        value = _value(param, text, said, similar, tool_words)
+        value = (
+            _value(param, own, words(own), similar, tool_words)
+            if spells_values(param)
+            else _value(param, text, said, similar, tool_words)
+        )
         if value is not None:
             values[param.name] = value
     return values

@@ -212,6 +212,20 @@ def test_literals_by_name_type_and_documentation():
     assert _fill("calmly, without loop") == {"mood": "calm", "loop": False}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("notes of this flute solo", {}),  # what the given recording is, not what to make
+        ("turn my guitar riff into a piano part", {"instrument": "piano"}),
+        ("this 90 bpm loop in D minor", {"key": "D minor"}),
+        ("make my track 120 bpm", {"tempo": 120.0}),  # a number after the noun is asked for
+        ("play my melody on a violin", {"instrument": "violin"}),
+    ],
+)
+def test_an_instrument_key_or_tempo_describing_what_the_user_has_is_not_stated(text, expected):
+    assert {k: v for k, v in _fill(text).items() if k in ("instrument", "key", "tempo")} == expected
+
+
 def test_a_backend_is_chosen_only_when_the_request_picks_it_by_name():
     near = np.array([[0.9, 0.2, 0.2]])  # every word close to the first choice
     assert (
