@@ -81,7 +81,7 @@ _SPOKEN_NOUNS = frozenset(
     "say said saying read reading voice voiced voices speak speaking narrate narration line lines script words "
     "tts vo voiceover talking talk announce announcement shout message greeting quote".split()
 )
-_AND = re.compile(r"\s+(?:and|&|plus)\s+(?:also\s+)?", re.IGNORECASE)
+_AND = re.compile(r"\s+(and|&|plus)\s+(?:also\s+)?", re.IGNORECASE)
 _HEDGES = frozenset("maybe perhaps also please pls just possibly".split())
 _ADJECTIVES = re.compile(r"\b(a|an|some|very|really|so)\s+([a-z]+),\s+(?=[a-z]+\s+[a-z])", re.IGNORECASE)
 _ASIDE = re.compile(r"\([^()\x00]{0,200}\)")
@@ -449,16 +449,19 @@ def _split(text: str) -> list[tuple[str, bool, bool]]:
 
 
 def _split_and(sentence: str) -> list[str]:
-    pieces = _AND.split(sentence)
+    pieces = _AND.split(sentence)  # text, conjunction, text, …
     merged = [pieces[0]]
-    for piece in pieces[1:]:
+    for conjunction, piece in zip(pieces[1::2], pieces[2::2], strict=True):
         # "vocals and instrumental", "drum and bass", "a.wav and b.wav" stay whole: what
-        # follows "and" must start a clause of its own (a verb, or a question).
+        # follows "and" must start a clause of its own (a verb, or a question), unless the
+        # conjunction stresses that a second thing is wanted ("a face curve CSV plus a body
+        # BVH", "my face AND body").
         said, before = words(piece), words(merged[-1])
         said = list(itertools.dropwhile(lambda w: w in _HEDGES, said))  # "and maybe put …"
+        stressed = conjunction == "AND" or conjunction.lower() == "plus"
         if (
             said
-            and (said[0] in VERBS or said[0] in _QUESTION)
+            and (stressed or said[0] in VERBS or said[0] in _QUESTION)
             and (len(before) >= 2 or (before[:1] and before[0] in VERBS))
         ):
             merged.append(piece)

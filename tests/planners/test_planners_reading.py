@@ -126,6 +126,16 @@ def test_files_joined_by_a_plus_are_one_list_but_a_plus_between_asks_splits():
     assert _clauses("a calm piano piece + a dance to it") == ["a calm piano piece", "a dance to it"]
 
 
+def test_a_stressed_and_or_a_plus_asks_for_a_second_thing_but_a_plain_and_between_nouns_does_not():
+    assert _clauses("record it and get a face curve CSV plus a body BVH") == [
+        "record it",
+        "get a face curve CSV",
+        "a body BVH",
+    ]
+    assert _clauses("make my avatar's 3D face AND body move") == ["make my avatar's 3D face", "body move"]
+    assert _clauses("separate the drum and bass parts") == ["separate the drum and bass parts"]
+
+
 def test_a_comma_between_adjectives_splits_nothing_and_a_hedged_order_after_and_is_a_clause():
     assert _clauses("Could you read it in a warm, happy voice and maybe put some piano under it?") == [
         "Could you read it in a warm happy voice",
