@@ -94,7 +94,9 @@ class ValueFilling:
     def share_computed(self) -> None:
         """An optional text input that another step computes from the same file is read from
         it ("how does she feel and what does she say": the emotion step takes the transcript
-        the plan makes anyway, as its ``transcript`` documents), once every step exists."""
+        the plan makes anyway, as its ``transcript`` documents), once every step exists. A
+        further field of a result (a face animation's curves as CSV) is no such text unless
+        the request names it."""
         for step in self.steps:
             inputs = argument_refs(step, "@")
             for param in step.card.plain_params:
@@ -110,7 +112,8 @@ class ValueFilling:
                         and step.id not in self.upstream(other)
                         and inputs & argument_refs(other, "@")
                         for s in other.sources
-                        if s.annotation is Text
+                        if s.annotation is Text  # not a further field (a face's curves) unless named
+                        and not (self._secondary(s) and not self._mentioned(s, step.scope))
                     ),
                     None,
                 )

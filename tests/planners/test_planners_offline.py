@@ -439,6 +439,19 @@ def test_a_measurement_of_a_file_another_step_also_reads_can_set_an_option(plann
     assert steps["text_to_speech"].args["style"] == f"${steps['text_sentiment'].id}.emotion"
 
 
+def test_a_face_and_body_asked_apart_are_two_steps_and_the_face_curves_are_no_transcript(planner, files):
+    """ "my avatar's 3D face AND body": two results of one voiceover. The face animation's
+    CSV curves are a text, but no transcript for the gestures to follow."""
+    from tools import default_registry
+
+    request_text = "make my avatar's 3D face AND body move with this voiceover"
+    plan = _plan(planner, default_registry(), request_text, files("vo.wav"))
+    assert sorted(_shape(plan)) == [
+        ("co_speech_gesture", {"audio": "@vo.wav"}),
+        ("face_animation", {"audio": "@vo.wav"}),
+    ]
+
+
 @pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
 def test_a_layer_under_it_goes_under_the_earlier_result(planner, catalog, files, request_text):
     from agent import Earlier
