@@ -136,6 +136,13 @@ def test_a_stressed_and_or_a_plus_asks_for_a_second_thing_but_a_plain_and_betwee
     assert _clauses("separate the drum and bass parts") == ["separate the drum and bass parts"]
 
 
+def test_a_layer_starts_at_something_new_not_at_something_already_there():
+    assert _clauses("read it over a dreamy synth pad") == ["read it", "over a dreamy synth pad"]
+    # "under the VO", "over our brand music": what the layer goes under or over is already there
+    assert _clauses("duck the pad under the VO") == ["duck the pad under the VO"]
+    assert _clauses("mix it over our brand music") == ["mix it over our brand music"]
+
+
 def test_a_comma_between_adjectives_splits_nothing_and_a_hedged_order_after_and_is_a_clause():
     assert _clauses("Could you read it in a warm, happy voice and maybe put some piano under it?") == [
         "Could you read it in a warm happy voice",
