@@ -253,6 +253,18 @@ class Catalog:
             self._stated[texts] = frozenset(found)
         return self._stated[texts]
 
+    def option_takers(self, names: frozenset[str] | set[str]) -> list[int]:
+        """Indices of the tools with an option of one of ``names``, in catalog order."""
+        return sorted({j for name in names for j in self._by_option.get(name, ())})
+
+    @cached_property
+    def _by_option(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for j, card in enumerate(self.cards):
+            for name in {p.name for p in card.plain_params}:
+                found.setdefault(name, []).append(j)
+        return found
+
     @cached_property
     def _spelling(self) -> list[tuple[ToolCard, frozenset[str]]]:
         """The tools with options a request can spell out, and those options' names."""

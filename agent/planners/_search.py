@@ -156,8 +156,7 @@ def _readers(
 def _takers(catalog: Catalog, clause: Clause) -> list[int]:
     """The tools with an option the clause spells out a value for ("… on a synth bass": the
     tools with an instrument), worth trying although their words are far off."""
-    names = {name for name, _ in catalog.stated_options((clause.masked,))}
-    return [j for j, card in enumerate(catalog.cards) if names & {p.name for p in card.plain_params}]
+    return catalog.option_takers({name for name, _ in catalog.stated_options((clause.masked,))})
 
 
 def _scene_setting(request: Request) -> list[bool]:
