@@ -175,6 +175,13 @@ class ValueFilling:
             or any(w in nouns for c in clauses for w in c.words)
         )
 
+    def widen(self, step: DraftStep, scope: list[int]) -> None:
+        """Let ``step`` serve the clauses of ``scope`` too (a producer that a later clause asks
+        for by itself): their words may state its options ("voice and face should match the
+        mood of the text")."""
+        step.scope += scope
+        self._fill_plain(step)
+
     def _fill_plain(self, step: DraftStep, depth: int = 0) -> None:
         plain = [p for p in step.card.plain_params if p.name not in step.args]
         text = self.scope_text(step.scope, masked=True)

@@ -205,7 +205,7 @@ def _build(builder: Builder, choice: tuple[int | None, ...], scores: np.ndarray)
         card = catalog.cards[c]
         made = next((s for s in builder.steps if s.card is card and s.producer), None)
         if made is not None:  # inserted already as a producer: that step serves these clauses too
-            made.scope += scope
+            builder.widen(made, scope)
             continue
         clause = request.clauses[scope[0]]
         if clause.layered and card.combines and previous is not None:

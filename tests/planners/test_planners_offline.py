@@ -452,6 +452,20 @@ def test_a_face_and_body_asked_apart_are_two_steps_and_the_face_curves_are_no_tr
     ]
 
 
+def test_a_later_clause_asking_for_an_inserted_step_states_its_options(planner, files):
+    """The speech is inserted for the portrait first; the next clause asks for it again and
+    says its style should match the story's mood, so the measurement is wired in."""
+    from tools import default_registry
+
+    request_text = (
+        "have portrait.png read story.txt; the voice and the face should match the mood of the story"
+    )
+    plan = _plan(planner, default_registry(), request_text, files("portrait.png", "story.txt"))
+    steps = {s.tool: s for s in plan.steps}
+    assert set(steps) == {"text_sentiment", "text_to_speech", "talking_face"}
+    assert steps["text_to_speech"].args["style"] == f"${steps['text_sentiment'].id}.emotion"
+
+
 @pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
 def test_a_layer_under_it_goes_under_the_earlier_result(planner, catalog, files, request_text):
     from agent import Earlier
