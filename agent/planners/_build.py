@@ -260,6 +260,10 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
                 # "a dance for an EDM drop — I don't have a track, make something up": made from
                 # what the request describes
                 source = self._produce(param, step, depth, described=True)
+            elif source is None and (before := self._described_before(step)) is not None:
+                # "20s of bouncy pop, and then a figure partying to it": the clause it points
+                # back to asked for nothing itself but describes it
+                source = self._produce(param, step, depth, described=True, scope=[before])
         if source is None:
             return None
         if source.uses == 0 and self._follows_on(source, step):
@@ -278,6 +282,18 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
                 if nouns & set(clause.words[i + 1 : i + 4]):
                     determiners.add(word)
         return bool(determiners & _ANY) and not determiners & _OWNING
+
+    def _described_before(self, step: DraftStep) -> int | None:
+        """The clause just before one of ``step``'s that points back at it ("… to it"), when no
+        other step serves it and it names no file or quote: it can only describe what to make."""
+        pointing = next((i for i in step.scope if i and self.request.clauses[i].refers_back), None)
+        if pointing is None:
+            return None
+        before = pointing - 1
+        clause = self.request.clauses[before]
+        if clause.files or clause.quotes or any(before in s.scope for s in self.steps if s is not step):
+            return None
+        return before
 
     def _describes_another(self, scope: list[int]) -> bool:
         """Whether a clause that combines things describes one more ("with a piano piece",

@@ -65,6 +65,7 @@ class ImpliedSteps:
         depth: int,
         described: bool = False,
         min_relevance: float = -1.0,
+        scope: list[int] | None = None,
     ) -> Source | None:
         """Insert the step that best makes what ``param`` needs; its output, or None.
 
@@ -73,13 +74,15 @@ class ImpliedSteps:
         cello": its notes first). A tool that only measures gets no made-up input (analysing
         a piece the plan composed answers no question): its producer must read the user's
         own file or words. With ``described``, the clause describes the thing to make ("with
-        a romantic piano piece"), and a tool that makes it from a description alone may serve.
+        a romantic piano piece"), and a tool that makes it from a description alone may serve;
+        ``scope`` names the clauses that describe it when they are not the consumer's.
         """
+        scope = scope or consumer.scope
         makers = self.catalog.makers(param.annotation)
         if depth >= 2 or (described and not consumer.card.makes_media) or not makers:
             return None
-        sims = self.catalog.scores(self.scope_text(consumer.scope, masked=True))
-        said = {stem(w) for i in consumer.scope for w in self.request.clauses[i].words}
+        sims = self.catalog.scores(self.scope_text(scope, masked=True))
+        said = {stem(w) for i in scope for w in self.request.clauses[i].words}
         best, best_score = None, float("-inf")
         for i in makers:
             card = self.catalog.cards[i]
@@ -91,7 +94,7 @@ class ImpliedSteps:
                 )
                 bonus = 0.0
             else:
-                feasible, bonus, own = self._feasible(card, consumer.scope)
+                feasible, bonus, own = self._feasible(card, scope)
                 if not consumer.card.makes_media and not own:
                     continue  # a measurement reads what the user gave, not what the plan made up
             if not feasible or (bonus <= 0 and not described):
@@ -111,7 +114,7 @@ class ImpliedSteps:
             return None
         # It counts for what the clause says about it ("a synthesized voice saying …").
         self.cost += PRODUCER_COST - PRODUCER_CREDIT * relevance
-        made = self.add(best, consumer.scope, depth + 1)
+        made = self.add(best, scope, depth + 1)
         if made is None:
             return None
         made.why = f"{consumer.card.name} needs {param.name} ({type_name(param.annotation)}), made from {_inputs(made)}"

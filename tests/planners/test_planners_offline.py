@@ -466,6 +466,18 @@ def test_a_later_clause_asking_for_an_inserted_step_states_its_options(planner, 
     assert steps["text_to_speech"].args["style"] == f"${steps['text_sentiment'].id}.emotion"
 
 
+def test_a_clause_pointed_back_at_that_asks_for_nothing_describes_what_to_make(planner):
+    """ "20s of bouncy funk …, and then a figure dancing to it": the dance needs music, and the
+    clause "it" points at asks for no tool by itself but describes the music to compose."""
+    from tools import default_registry
+
+    request_text = "20s of bouncy funk with a tight drum groove, and then a figure dancing to it"
+    steps = _plan(planner, default_registry(), request_text).steps
+    assert [s.tool for s in steps] == ["music_generate", "dance"]
+    assert steps[0].args["description"] == "20s of bouncy funk with a tight drum groove"
+    assert steps[1].args["music"] == "$music_generate.audio"
+
+
 @pytest.mark.parametrize("request_text", ["put soft piano under it", "add music under it"])
 def test_a_layer_under_it_goes_under_the_earlier_result(planner, catalog, files, request_text):
     from agent import Earlier
