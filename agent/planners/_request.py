@@ -86,9 +86,9 @@ _HEDGES = frozenset("maybe perhaps also please pls just possibly".split())
 _ADJECTIVES = re.compile(r"\b(a|an|some|very|really|so)\s+([a-z]+),\s+(?=[a-z]+\s+[a-z])", re.IGNORECASE)
 _ASIDE = re.compile(r"\([^()\x00]{0,200}\)")
 _FILES_PLUS = re.compile(r"(\b[\w-]+\.[A-Za-z0-9]{2,5})\s+\+\s+(?=[\w-]+\.[A-Za-z0-9]{2,5}\b)")
+_THERE_ALREADY = r"(?:it|them|the|this|that|these|those|my|our|your|his|her|their|its)\b"
 _LAYER = re.compile(  # "… over quiet music" starts a layer; "… under it", "… under the VO" only end one
-    r"\s+(?=(?:over|under|beneath|underneath|behind|on top of)\s+(?!(?:it|them|this|that|these|those|my|our|your|his|her|their|its|the)\b)\w)",
-    re.IGNORECASE,
+    rf"\s+(?=(?:over|under|beneath|underneath|behind|on top of)\s+(?!{_THERE_ALREADY})\w)", re.IGNORECASE
 )
 _WITH = re.compile(r"\s+(?=with\b)", re.IGNORECASE)
 #: Words saying that a clause's result is laid together with the previous one's.
