@@ -426,12 +426,12 @@ def test_an_option_named_by_the_gloss_its_description_opens_with_follows_a_measu
 
 
 def test_a_measurement_of_a_file_another_step_also_reads_can_set_an_option(planner, files):
-    """ "recite my poem in a voice that matches the poem's mood": the poem is both what is
-    spoken and what is measured; that the speech step reads it too does not make it less the
-    user's own input to measure."""
+    """ "read out my poem in a voice that matches the mood of the poem": the poem is both what
+    is spoken and what is measured; that the speech step reads it too does not make it less
+    the user's own input to measure."""
     from tools import default_registry
 
-    request_text = "have this portrait recite my poem in a voice that matches the poem's mood"
+    request_text = "have this portrait read out my poem in a voice that matches the mood of the poem"
     plan = _plan(planner, default_registry(), request_text, files("portrait.png", "poem.txt"))
     steps = {s.tool: s for s in plan.steps}
     assert set(steps) == {"text_sentiment", "text_to_speech", "talking_face"}
@@ -440,11 +440,11 @@ def test_a_measurement_of_a_file_another_step_also_reads_can_set_an_option(plann
 
 
 def test_a_face_and_body_asked_apart_are_two_steps_and_the_face_curves_are_no_transcript(planner, files):
-    """ "my avatar's 3D face AND body": two results of one voiceover. The face animation's
+    """ "my character's face AND body": two results of one voiceover. The face animation's
     CSV curves are a text, but no transcript for the gestures to follow."""
     from tools import default_registry
 
-    request_text = "make my avatar's 3D face AND body move with this voiceover"
+    request_text = "animate my character's face AND body with this voiceover"
     plan = _plan(planner, default_registry(), request_text, files("vo.wav"))
     assert sorted(_shape(plan)) == [
         ("co_speech_gesture", {"audio": "@vo.wav"}),
