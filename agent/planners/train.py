@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 EPOCHS = 15
 BATCH = 32  # cases per step
 LEARNING_RATE = 3e-3
+HEAD_RATE = 1.0  # the learning rate of every weight but the projection, as a multiple of LEARNING_RATE
 HIDDEN = 16  # units of the hidden layer over the relevance features
 IDENTITY_PULL = 1e-3  # L2 pull of the projection towards the identity: MiniLM's geometry is a good start
 ABLATION = 0.2  # share of cases trained with one expected tool removed from the catalog (learn "none")
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         "--members", type=int, default=1,
         help="train this many models, from seeds SEED, SEED+1, …, and ship their mean",
     )  # fmt: skip
+    parser.add_argument(
+        "--head-rate", type=float, default=HEAD_RATE,
+        help="learning rate of the weights over the features, as a multiple of the projection's",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error("--members must be at least 1")
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seed, args.seed + args.members):
         if args.members > 1:
             print(f"-- member seed {seed}", flush=True)
-        model, sources = _train(args.data, args.epochs, seed)
+        model, sources = _train(args.data, args.epochs, seed, args.head_rate)
         members.append(model)
         figures.append(model.meta["validation"])
     meta = {
@@ -88,8 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _train(data: list[Path], epochs: int, seed: int) -> tuple[Relevance, list[dict]]:
-    """One model trained from ``seed`` (its validation figures in its meta), and the data sets."""
+def _train(
+    data: list[Path], epochs: int, seed: int, head_rate: float = HEAD_RATE
+) -> tuple[Relevance, list[dict]]:
+    """One model trained from ``seed`` (its validation figures in its meta), and the data sets.
+    The projection (384 × 384) learns at ``LEARNING_RATE``; the few weights over the features
+    at ``head_rate`` times that, since one rate for both lets the projection overfit before
+    those weights move."""
     import torch
 
     from tools._minilm import encoder
@@ -121,7 +131,10 @@ def _train(data: list[Path], epochs: int, seed: int) -> tuple[Relevance, list[di
     # as much as Seal-Tools' thousands of terse ones
     train = [(ex, weight * len(train) / len(data)) for ex, weight in train]
     net = _Net(model_encoder.dim)
-    optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
+    head = [p for p in net.parameters() if p is not net.projection]
+    optimiser = torch.optim.Adam(
+        [{"params": [net.projection]}, {"params": head, "lr": LEARNING_RATE * head_rate}], lr=LEARNING_RATE
+    )
     best_loss, best_state = float("inf"), None
     for epoch in range(epochs):
         order = rng.permutation(len(train))

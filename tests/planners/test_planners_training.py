@@ -171,6 +171,19 @@ def test_members_train_from_seeds_and_the_planner_takes_their_mean(seal, taskben
     assert np.allclose(tools.sum(axis=1) + none, 1.0)
 
 
+def test_the_head_rate_moves_the_weights_over_the_features_further_and_the_projection_alike(
+    seal, taskbench, tmp_path, monkeypatch
+):
+    from agent.planners._relevance import PRIOR
+    from agent.planners.train import _train
+
+    monkeypatch.setenv("TROUPE_HOME", str(tmp_path / "home"))
+    prior = np.array([PRIOR.get(name, 0.0) for name in FEATURES])
+    (slow, _), (fast, _) = (_train([seal, taskbench], 1, 0, head_rate=rate) for rate in (1.0, 30.0))
+    assert np.abs(fast.weights - prior).sum() > 3 * np.abs(slow.weights - prior).sum()
+    assert np.allclose(fast.projection, slow.projection, atol=0.05)  # its rate is the same
+
+
 def test_a_members_flag_below_one_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         train_main([str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "x.npz"), "--members", "0"])
