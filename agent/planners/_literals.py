@@ -114,14 +114,16 @@ def fill_literals(
             ("a cartoony human face" asks talking_face for no angry face).
     """
     said = words(text)
-    own = _without_own_modifiers(text)
+    own: tuple[str, list[str]] | None = None  # the text for values that describe what to make
     values: dict[str, Any] = {}
     for param in params:
-        value = (
-            _value(param, own, words(own), similar, tool_words)
-            if spells_values(param)
-            else _value(param, text, said, similar, tool_words)
-        )
+        if spells_values(param):
+            if own is None:
+                stripped = _without_own_modifiers(text)
+                own = stripped, words(stripped)
+            value = _value(param, *own, similar, tool_words)
+        else:
+            value = _value(param, text, said, similar, tool_words)
         if value is not None:
             values[param.name] = value
     return values
