@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error("--members must be at least 1")
+    if not args.head_rate > 0:
+        parser.error("--head-rate must be above 0 (1 trains every weight at the same rate)")
 
     from ._relevance import FEATURES, NONE_FEATURES, Ensemble
 
@@ -98,8 +100,8 @@ def _train(
 ) -> tuple[Relevance, list[dict]]:
     """One model trained from ``seed`` (its validation figures in its meta), and the data sets.
     The projection (384 × 384) learns at ``LEARNING_RATE``; the few weights over the features
-    at ``head_rate`` times that, since one rate for both lets the projection overfit before
-    those weights move."""
+    at ``head_rate`` times that (with one rate, they hardly leave their hand-set start before
+    the validation loss turns: docs/planners.md)."""
     import torch
 
     from tools._minilm import encoder

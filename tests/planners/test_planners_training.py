@@ -192,6 +192,15 @@ def test_a_members_flag_below_one_is_refused(tmp_path, capsys):
     assert not (tmp_path / "x.npz").exists()
 
 
+@pytest.mark.parametrize("rate", ["0", "-1", "nan"])
+def test_a_head_rate_that_is_not_above_zero_is_refused(tmp_path, capsys, rate):
+    with pytest.raises(SystemExit) as stop:
+        train_main([str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "x.npz"), "--head-rate", rate])
+    assert stop.value.code == 2
+    assert "--head-rate must be above 0" in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
+
+
 def test_cached_examples_are_kept_within_a_size_the_least_recently_used_going_first(
     seal, tmp_path, monkeypatch
 ):
