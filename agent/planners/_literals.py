@@ -59,6 +59,8 @@ _PHRASE_BREAKS = frozenset(
     "about so then is are was be sounds sound sounding it me".split()
 )
 _MAX_MODIFIED = 5
+_NEGATING = frozenset("no not without don't dont never nothing".split())
+_SOFTENERS = frozenset("just too so very overly any a the".split())
 _SKIP = frozenset(
     "a an the this that these those my your it its of in on to for with and or me i please make create "
     "generate give turn say play song track music piece audio voice sound recording file picture".split()
@@ -181,6 +183,7 @@ def _choice(
 ) -> Any:
     strings = {str(c).lower(): c for c in choices}
     stems = {stem(k): c for k, c in strings.items()}
+    said = [w for i, w in enumerate(said) if not _negated(said, i)]  # "not just neutral"
     for word in said:
         if word in strings:
             return strings[word]
@@ -215,9 +218,17 @@ def _switch(name: str, said: list[str]) -> bool | None:
     target = stem(name)
     for i, word in enumerate(said):
         if stem(word) == target:
-            negated = i > 0 and said[i - 1] in ("no", "without", "not", "don't", "dont")
-            return not negated
+            return not _negated(said, i)
     return None
+
+
+def _negated(said: list[str], i: int) -> bool:
+    """Whether the word before ``said[i]`` negates it ("no ducking"), or one before a softener
+    ("not just neutral", "without any ducking")."""
+    before = said[max(0, i - 2) : i]
+    if before and before[-1] in _SOFTENERS:
+        before = before[:-1]
+    return bool(before) and before[-1] in _NEGATING
 
 
 def _key_name(match: re.Match[str]) -> str:

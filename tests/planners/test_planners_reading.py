@@ -243,6 +243,19 @@ def test_an_instrument_key_or_tempo_describing_what_the_user_has_is_not_stated(t
     assert {k: v for k, v in _fill(text).items() if k in ("instrument", "key", "tempo")} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("match how I sound, not just calm", {}),
+        ("not too sad", {}),
+        ("no intro, happy voice", {"mood": "happy"}),  # the negation is of the intro
+        ("without any loop, sad", {"mood": "sad", "loop": False}),
+    ],
+)
+def test_a_choice_or_switch_that_is_negated_is_not_taken(text, expected):
+    assert {k: v for k, v in _fill(text).items() if k in ("mood", "loop")} == expected
+
+
 def test_a_backend_is_chosen_only_when_the_request_picks_it_by_name():
     near = np.array([[0.9, 0.2, 0.2]])  # every word close to the first choice
     assert (
