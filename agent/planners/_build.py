@@ -254,6 +254,10 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
         source = self._named_output(param, step, depth) or self._pick(param, step.scope, measures=measures)
         if source is not None and source.uses and source.step is None and self._bridgeable(param, step.scope):
             source = self._produce(param, step, depth) or source  # "read the transcript": use that result
+        if source is None and not param.required:
+            # "sing it to the tune I hummed in hum.m4a": the humming's notes, when a file nobody
+            # reads yet can be turned into what the named input takes
+            source = self._produce(param, step, depth, from_files=True)
         if source is None and param.required:
             source = self._produce(param, step, depth)
             if source is None and self._may_be_made_up(param):

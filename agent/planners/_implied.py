@@ -34,6 +34,7 @@ __all__ = ["ImpliedSteps"]
 
 _SAME_CONCEPT = 0.45  # MiniLM similarity of a word to an option or field name that counts as naming it
 _NAMED_FIELD = 0.75  # …and of a word to an output field (only near-synonyms: "voice" is not the vocals)
+_GLOSS = 0.6  # …and of a word an input's documentation uses to its name ("tune" for melody)
 #: Words asking for an option to follow something else ("in the same key as", "whatever mood fits").
 MATCH_WORDS = frozenset(
     "same match matching matches matched fit fits fitting suit suits suited suiting whatever according "
@@ -66,6 +67,7 @@ class ImpliedSteps:
         described: bool = False,
         min_relevance: float = -1.0,
         scope: list[int] | None = None,
+        from_files: bool = False,
     ) -> Source | None:
         """Insert the step that best makes what ``param`` needs; its output, or None.
 
@@ -75,7 +77,8 @@ class ImpliedSteps:
         a piece the plan composed answers no question): its producer must read the user's
         own file or words. With ``described``, the clause describes the thing to make ("with
         a romantic piano piece"), and a tool that makes it from a description alone may serve;
-        ``scope`` names the clauses that describe it when they are not the consumer's.
+        ``scope`` names the clauses that describe it when they are not the consumer's. With
+        ``from_files``, only a producer that turns a file the user gave and nothing reads yet.
         """
         scope = scope or consumer.scope
         makers = self.catalog.makers(param.annotation)
@@ -87,6 +90,8 @@ class ImpliedSteps:
         for i in makers:
             card = self.catalog.cards[i]
             if card is consumer.card or sims[i] < min_relevance:
+                continue
+            if from_files and not self._turns_unused_file(card, scope):
                 continue
             if described:
                 feasible = not any(p.required for p in card.artifact_params) and any(
@@ -145,6 +150,11 @@ class ImpliedSteps:
                 elif text is None and not is_description(param):
                     return False, 0.0, False
         return True, bonus, own
+
+    def _turns_unused_file(self, card: ToolCard, scope: list[int]) -> bool:
+        """Whether ``card`` would read a file the user gave that no step reads yet."""
+        sources = [self._pick(p, scope) for p in card.artifact_params if p.required]
+        return any(s is not None and s.path is not None and s.earlier is None and not s.uses for s in sources)
 
     def _bridgeable(self, param: Param, scope: list[int]) -> bool:
         """Whether the clause names an unused earlier result that one tool could turn into what
@@ -430,9 +440,18 @@ class ImpliedSteps:
 
     # -- words -------------------------------------------------------------------------
     def _names_input(self, param: Param, scope: list[int]) -> bool:
-        """Whether the clauses name an input by its parameter ("follow the tune of my humming"
-        names ``melody``)."""
-        return self._says(self._content_words(scope), param.name, _NAMED_FIELD)
+        """Whether the clauses name an input by its parameter, or by a word of its documentation
+        that means much the same ("to the tune I hummed" names ``melody``, documented as "a
+        MIDI file whose top voice is the tune")."""
+        said = self._content_words(scope)
+        if self._says(said, param.name, _NAMED_FIELD):
+            return True
+        documented = {w for w in words(param.description) if w not in STOP_WORDS and w not in _MATERIAL}
+        glosses = documented & set(said)
+        if not glosses:
+            return False
+        close = self.catalog.similarities(sorted(glosses), [param.name.replace("_", " ")])[:, 0]
+        return bool((close >= _GLOSS).any())
 
     def _content_words(self, scope: list[int]) -> list[str]:
         return [

@@ -315,6 +315,37 @@ def test_an_instrument_the_request_names_is_played_by_the_tool_that_takes_it(pla
     assert plan.steps[1].args == {"midi": "$notes_from_audio", "instrument": "cello"}
 
 
+@tool
+def sing_words(lyrics: str, melody: Midi | None = None) -> Audio:
+    """Sing words to a composed tune or a given one.
+
+    Args:
+        lyrics: the words to sing.
+        melody: a MIDI file whose top voice is the tune; None composes one.
+    """
+    raise NotImplementedError
+
+
+def test_an_optional_input_named_by_a_word_of_its_documentation_is_made_from_an_unused_file(
+    planner, recording
+):
+    """ "to the tune I hummed": the parameter is called ``melody`` but documented as "the
+    tune", and the humming nobody reads yet can be turned into one; the notes come first."""
+    registry = Registry([notes_from_audio, render_midi, sing_words])
+    plan = _plan(planner, registry, "sing 'over the hills' to the tune I hummed", [recording])
+    assert _tools(plan) == ["notes_from_audio", "sing_words"]
+    assert plan.steps[1].args == {"lyrics": "over the hills", "melody": "$notes_from_audio"}
+
+
+def test_an_optional_input_is_not_made_from_the_words_of_the_request(planner):
+    """Without a file to turn, "a happy tune" is left to the tool: no step makes up a melody
+    from the lyrics it is to sing."""
+    registry = Registry([notes_from_audio, render_midi, sing_words])
+    plan = _plan(planner, registry, "sing 'over the hills' to a happy tune")
+    assert _tools(plan) == ["sing_words"]
+    assert plan.steps[0].args == {"lyrics": "over the hills"}
+
+
 class _Parts(BaseModel):
     vocals: Audio
     band: Audio
