@@ -199,8 +199,11 @@ class ValueFilling:
                 step.args[param.name] = value
                 self.cost -= FOLLOW_ON_BONUS
                 continue
+            before = len(self.steps)
             if ref := self._matched_value(param, step, depth):
                 step.args[param.name] = ref
+                if pointing and len(self.steps) == before:  # "turn it into a matching read"
+                    self.cost -= FOLLOW_ON_BONUS
         if pointing:
             for param in plain:
                 if param.name not in step.args and (ref := self._earlier_value(param, step)):

@@ -43,6 +43,8 @@ MATCH_WORDS = frozenset(
 #: Words pointing at a value found by another step ("speak it with that mood", "its tempo").
 POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())
 _MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
+#: Words for what is said or sung (a quote reads "these words"): the material, not a property of it.
+_SPOKEN = frozenset("word words line lines sentence sentences lyrics".split())
 _SUBJECTS = frozenset("i you he she it we they".split())
 _NAMED_MAKER = 0.3  # how much naming a producing tool counts, against about 1 for its fit
 _SIDE_OUTPUT = 0.3  # how much less a tool counts that makes the input only as a side file
@@ -221,8 +223,8 @@ class ImpliedSteps:
         # unless a pronoun makes one a verb ("match how I sound")
         raw = [w for i in step.scope for w in self.request.clauses[i].words]
         verbs = {w for before, w in pairwise(raw) if before in _SUBJECTS}
-        concepts = [w for w in said if w not in MATCH_WORDS and (w not in _MATERIAL or w in verbs)]
-        best, best_score = None, 0.0
+        concepts = [w for w in said if w not in MATCH_WORDS | _SPOKEN and (w not in _MATERIAL or w in verbs)]
+        candidates = []
         for card in self.catalog.cards:
             if card is step.card:
                 continue
@@ -232,24 +234,25 @@ class ImpliedSteps:
                     or self._says(concepts, field_name, _SAME_CONCEPT)
                     or _glossed(param, concepts)
                 )
-                if named and fit > best_score:
-                    best, best_score = (card, field_name), fit
-        if best is None:
-            return None
-        card, field_name = best
-        earlier = next((s for s in self.steps if s.card is card), None)
-        if earlier is None:
-            if depth >= 2:
-                return None
-            feasible, _, own = self._feasible(card, step.scope)
-            if not (feasible and own):
-                return None
-            self.cost += PRODUCER_COST
-            earlier = self.add(card, step.scope, depth + 1)
+                if named:
+                    candidates.append((fit, card, field_name))
+        # the best fit that can read what is at hand: a voice's emotion needs a recording, so
+        # "whatever tone fits what it says" of a text is the text's sentiment
+        for _, card, field_name in sorted(candidates, key=lambda c: -c[0]):
+            earlier = next((s for s in self.steps if s.card is card), None)
             if earlier is None:
-                return None
-            earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
-        return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
+                if depth >= 2:
+                    continue
+                feasible, _, own = self._feasible(card, step.scope)
+                if not (feasible and own):
+                    continue
+                self.cost += PRODUCER_COST
+                earlier = self.add(card, step.scope, depth + 1)
+                if earlier is None:
+                    continue
+                earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
+            return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
+        return None
 
     def read_named_files(self) -> None:
         """A file the request names that no step reads ("have *the portrait* sing 'la la la'")
@@ -296,7 +299,7 @@ class ImpliedSteps:
         said = [w for c in self.request.clauses for w in c.words]
         if not set(said) & (MATCH_WORDS | POINTING_WORDS):
             return
-        concepts = [w for w in said if w not in STOP_WORDS and w not in MATCH_WORDS]
+        concepts = [w for w in said if w not in STOP_WORDS | MATCH_WORDS | _SPOKEN | _MATERIAL]
         for step in self.steps:
             for param in step.card.plain_params:
                 if param.name in step.args:

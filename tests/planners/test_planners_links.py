@@ -4,6 +4,7 @@ before, and an optional input another step of the plan computes anyway."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from pydantic import BaseModel
@@ -219,3 +220,71 @@ def test_a_further_field_of_a_result_is_no_text_to_speak_unless_named(planner, r
     plan = planner.plan(request, [recording], Registry([face_curves, speak]))  # not runnable: it asks
     assert [s.tool for s in plan.steps] == ["face_curves", "speak"]
     assert plan.steps[1].args["text"] == "{{text}}"
+
+
+_STYLES = Literal["neutral", "happy", "sad", "angry"]
+
+
+class _Feeling(BaseModel):
+    label: _STYLES
+    arousal: float
+
+
+class _Sentiment(BaseModel):
+    emotion: _STYLES
+    score: float
+
+
+@tool
+def feeling_in_voice(audio: Audio) -> _Feeling:
+    """Tell the emotion in a speaker's voice.
+
+    Args:
+        audio: the speech recording.
+    """
+    raise NotImplementedError
+
+
+@tool
+def text_feeling(text: str) -> _Sentiment:
+    """Tell whether a text is positive or negative, and the emotion it suggests.
+
+    Args:
+        text: the text to judge.
+    """
+    raise NotImplementedError
+
+
+@tool
+def read_aloud(text: str, style: _STYLES = "neutral") -> Audio:
+    """Speak text aloud with a synthetic voice.
+
+    Args:
+        text: the words to say.
+        style: speaking style, one of neutral, happy, sad, angry.
+    """
+    raise NotImplementedError
+
+
+@pytest.fixture
+def note(tmp_path: Path) -> Path:
+    path = tmp_path / "note.txt"
+    path.write_text("We lost the match, but I am proud of every one of you.")
+    return path
+
+
+def test_a_value_to_match_comes_from_the_best_fitting_tool_that_can_read_what_was_given(planner, note):
+    """Both analyses give a style; the voice's fits as well but needs a recording nobody gave,
+    so "whatever tone fits what it says" of a text is the text's feeling."""
+    registry = Registry([feeling_in_voice, text_feeling, read_aloud])
+    plan = _plan(planner, registry, "read note.txt out loud in whatever tone fits what it says", [note])
+    assert [s.tool for s in plan.steps] == ["text_feeling", "read_aloud"]
+    assert plan.steps[1].args == {"text": "@note.txt", "style": "$text_feeling.emotion"}
+
+
+def test_the_words_to_say_are_no_property_to_match(planner):
+    """ "the same line" for two readings is the quote, not a style to work out."""
+    registry = Registry([text_feeling, feeling_in_voice, read_aloud])
+    plan = _plan(planner, registry, "same line twice: read 'thanks for joining us' aloud, two takes")
+    assert "text_feeling" not in [s.tool for s in plan.steps]
+

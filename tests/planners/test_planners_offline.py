@@ -466,6 +466,21 @@ def test_a_later_clause_asking_for_an_inserted_step_states_its_options(planner, 
     assert steps["text_to_speech"].args["style"] == f"${steps['text_sentiment'].id}.emotion"
 
 
+def test_a_value_matched_to_the_step_pointed_back_at_counts_as_following_on(planner):
+    """ "turn it into a matching read": the style taken from the sentiment just measured is as
+    much a follow-on as an input taken from it, so the reading with every step wins."""
+    from tools import default_registry
+
+    request_text = (
+        "take the sentiment of this tweet and turn it into a matching read plus a gesture animation: "
+        "'We did it!!! 1 million users!'"
+    )
+    plan = _plan(planner, default_registry(), request_text)
+    steps = {s.tool: s for s in plan.steps}
+    assert set(steps) == {"text_sentiment", "text_to_speech", "co_speech_gesture"}
+    assert steps["text_to_speech"].args["style"] == "$text_sentiment.emotion"
+
+
 def test_a_clause_pointed_back_at_that_asks_for_nothing_describes_what_to_make(planner):
     """ "20s of bouncy funk …, and then a figure dancing to it": the dance needs music, and the
     clause "it" points at asks for no tool by itself but describes the music to compose."""
