@@ -220,38 +220,49 @@ class ImpliedSteps:
         if not (set(said) & MATCH_WORDS):
             return None
         # what should match: not the words for the material itself ("new music in the same key"),
-        # unless a pronoun makes one a verb ("match how I sound")
+        # unless a pronoun makes one a verb ("match how I sound"), nor an input of the step
+        # ("sing it to the same melody": the tune itself, not its mood)
         raw = [w for i in step.scope for w in self.request.clauses[i].words]
         verbs = {w for before, w in pairwise(raw) if before in _SUBJECTS}
-        concepts = [w for w in said if w not in MATCH_WORDS | _SPOKEN and (w not in _MATERIAL or w in verbs)]
-        candidates = []
-        for card in self.catalog.cards:
-            if card is step.card:
-                continue
-            for field_name, fit in standing_for(param, card):
-                named = (
-                    self._says(concepts, param.name, _SAME_CONCEPT)
-                    or self._says(concepts, field_name, _SAME_CONCEPT)
-                    or _glossed(param, concepts)
-                )
-                if named:
-                    candidates.append((fit, card, field_name))
-        # the best fit that can read what is at hand: a voice's emotion needs a recording, so
-        # "whatever tone fits what it says" of a text is the text's sentiment
-        for _, card, field_name in sorted(candidates, key=lambda c: -c[0]):
+        inputs = {stem(p.name) for p in step.card.artifact_params}
+        concepts = [
+            w
+            for w in said
+            if w not in MATCH_WORDS | _SPOKEN and (w not in _MATERIAL or w in verbs) and stem(w) not in inputs
+        ]
+        candidates = [
+            (fit, card, field_name)
+            for card in self.catalog.cards
+            if card is not step.card
+            for field_name, fit in standing_for(param, card)
+        ]
+        # the option is named by its own name or by what stands for it ("the same mood": an
+        # emotion, which a voice's label gives as well)
+        named = (
+            self._says(concepts, param.name, _SAME_CONCEPT)
+            or _glossed(param, concepts)
+            or any(f and self._says(concepts, f, _SAME_CONCEPT) for f in {f for _, _, f in candidates})
+        )
+        if not named:
+            return None
+        # what the plan measures already, else the best fit that can read what is at hand (a
+        # voice's emotion needs a recording: "whatever tone fits what it says" of a text is the
+        # text's sentiment)
+        ranked = sorted(candidates, key=lambda c: -c[0])
+        for _, card, field_name in ranked:
             earlier = next((s for s in self.steps if s.card is card), None)
-            if earlier is None:
-                if depth >= 2:
-                    continue
-                feasible, _, own = self._feasible(card, step.scope)
-                if not (feasible and own):
-                    continue
-                self.cost += PRODUCER_COST
-                earlier = self.add(card, step.scope, depth + 1)
-                if earlier is None:
-                    continue
-                earlier.why = f"{step.card.name}'s {param.name} should match {_inputs(earlier)}"
-            return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
+            if earlier is not None:
+                return f"${earlier.id}.{field_name}" if field_name else f"${earlier.id}"
+        for _, card, field_name in ranked if depth < 2 else []:
+            feasible, _, own = self._feasible(card, step.scope)
+            if not (feasible and own):
+                continue
+            self.cost += PRODUCER_COST
+            made = self.add(card, step.scope, depth + 1)
+            if made is None:
+                continue
+            made.why = f"{step.card.name}'s {param.name} should match {_inputs(made)}"
+            return f"${made.id}.{field_name}" if field_name else f"${made.id}"
         return None
 
     def read_named_files(self) -> None:

@@ -288,3 +288,12 @@ def test_the_words_to_say_are_no_property_to_match(planner):
     plan = _plan(planner, registry, "same line twice: read 'thanks for joining us' aloud, two takes")
     assert "text_feeling" not in [s.tool for s in plan.steps]
 
+
+def test_a_value_to_match_is_read_from_what_the_plan_measures_already(planner, recording):
+    """The text's feeling would fit the style as well, and there is a quote to judge, but the
+    request measures the voice first: "the same mood" is that measurement's."""
+    registry = Registry([text_feeling, feeling_in_voice, read_aloud])
+    request = "check the mood in interview.wav and read 'see you next week' in the same mood"
+    plan = _plan(planner, registry, request, [recording])
+    assert [s.tool for s in plan.steps] == ["feeling_in_voice", "read_aloud"]
+    assert plan.steps[1].args["style"] == "$feeling_in_voice.label"

@@ -481,6 +481,18 @@ def test_a_value_matched_to_the_step_pointed_back_at_counts_as_following_on(plan
     assert steps["text_to_speech"].args["style"] == "$text_sentiment.emotion"
 
 
+def test_the_same_input_is_no_option_to_match(planner):
+    """ "sing it to the same melody": the composed tune is sing's melody input, not a mood or
+    tempo to work out from the lyrics."""
+    from tools import default_registry
+
+    request_text = "compose a gloomy cello piece, then sing 'rain on the window' to the same melody"
+    plan = _plan(planner, default_registry(), request_text)
+    assert [s.tool for s in plan.steps] == ["music_generate", "sing"]
+    assert plan.steps[1].args["melody"] == "$music_generate.midi"
+    assert not any(str(v).startswith("$") for k, v in plan.steps[1].args.items() if k != "melody")
+
+
 def test_a_clause_pointed_back_at_that_asks_for_nothing_describes_what_to_make(planner):
     """ "20s of bouncy funk …, and then a figure dancing to it": the dance needs music, and the
     clause "it" points at asks for no tool by itself but describes the music to compose."""
