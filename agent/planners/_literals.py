@@ -58,6 +58,7 @@ _PHRASE_BREAKS = frozenset(
     "a an the of in on to for with and or but from into onto as by at like than over under up down out off "
     "about so then is are was be sounds sound sounding it me".split()
 )
+_UNIT = re.compile(r"\bin ([a-z]{0,3}[A-Z][A-Za-z]{0,4})\b")
 _MAX_MODIFIED = 5
 _NEGATING = frozenset("no not without don't dont never nothing".split())
 _SOFTENERS = frozenset("just too so very overly any a the".split())
@@ -118,6 +119,7 @@ def fill_literals(
     said = words(text)
     own: tuple[str, list[str]] | None = None  # the text for values that describe what to make
     values: dict[str, Any] = {}
+    units = [u for p in params if (u := _unit_named(p))]
     for param in params:
         if spells_values(param):
             if own is None:
@@ -126,6 +128,9 @@ def fill_literals(
             value = _value(param, *own, similar, tool_words)
         else:
             value = _value(param, text, said, similar, tool_words)
+        unit = _unit_named(param)
+        if value is None and unit and units.count(unit) == 1 and _is_number(param.annotation):
+            value = _measured(unit, text)  # "-16 LUFS"; a unit two options share ("dB") says neither
         if value is not None:
             values[param.name] = value
     return values
@@ -174,8 +179,24 @@ def _value(param: Param, text: str, said: list[str], similar: Any, tool_words: f
 def _is_number(ann: Any) -> bool:
     import typing
 
+    ann = strip_optional(ann)
+    if ann in (int, float):
+        return True
     args = typing.get_args(ann)
     return bool(args) and all(a in (int, float, type(None)) for a in args)
+
+
+def _unit_named(param: Param) -> str | None:
+    """The unit a parameter's documentation gives its value in ("loudness in LUFS", "in dB"):
+    a short word with a capital, so that "in seconds" or "in the mix" are none."""
+    match = _UNIT.search(param.description)
+    return match.group(1) if match else None
+
+
+def _measured(unit: str, text: str) -> float | None:
+    """The number ``text`` states in ``unit`` ("get it to -16 LUFS")."""
+    match = re.search(rf"(?<![\w.])([-+−]?\d+(?:\.\d+)?)\s*{re.escape(unit)}\b", text, re.IGNORECASE)
+    return float(match.group(1).replace("−", "-")) if match else None
 
 
 def _choice(
@@ -256,7 +277,7 @@ def spells_values(param: Param) -> bool:
             or bool(_QUOTED_VALUE.search(param.description))
         )  # fmt: skip
     if ann in (int, float) or _is_number(ann):
-        return "tempo" in name or "bpm" in name or "beats per minute" in doc
+        return "tempo" in name or "bpm" in name or "beats per minute" in doc or _unit_named(param) is not None
     return False
 
 

@@ -125,7 +125,7 @@ _SEQUENCE_WORDS = frozenset(
 )
 #: Nouns for what a clause may ask to make ("into MIDI", "generate speech", "create gestures").
 _KIND_WORDS = {
-    "Midi": {"midi", "notes", "note", "score", "sheet"},
+    "Midi": {"midi", "mid", "notes", "note", "score", "sheet"},
     "Audio": {
         "audio", "sound", "wav", "mp3", "speech", "voice", "voiceover", "voice-over", "narration", "music",
         "song", "tune", "track", "piece", "melody", "soundtrack", "jingle", "loop", "accompaniment",
@@ -136,6 +136,7 @@ _KIND_WORDS = {
     "Image": {"image", "picture", "photo", "drawing", "cover", "logo", "poster", "thumbnail", "artwork", "illustration"},
     "Json": {"json"},
 }  # fmt: skip
+_ARROW = re.compile(r"\s*(?:→|->|=>|⇒|⟶)\s*")
 _DEFINITE = frozenset("the this that these those my your his her its our their".split())
 _MAKE_VERBS = frozenset(
     "make create generate produce compose write render synthesize synthesise record build turn convert".split()
@@ -303,6 +304,7 @@ def read_request(text: str, files: list[Path], kinds: dict[Path, str]) -> Reques
         return f"\x00{len(quotes) - 1}\x00"
 
     hidden = _unquoted_speech(_QUOTES.sub(hide, protect_variants(text.strip())), keep)
+    hidden = _ARROW.sub(" into ", hidden)  # "riff.wav → .mid"
     clauses: list[Clause] = []
     for part, layered, after in _split(hidden):
         clause = _clause(part, quotes, by_name, kinds)

@@ -287,3 +287,36 @@ def test_a_number_that_does_not_fit_an_int_parameter_is_left_out():
     ratio = Param("ratio", float, "a ratio", required=False, default=1.0)
     assert fill_literals([count, ratio], "count 3.3 and ratio 3.3") == {"ratio": 3.3}
     assert fill_literals([count], "count 4") == {"count": 4}
+
+
+@tool
+def _mixer(
+    gains_db: list[float] | None = None,
+    duck_db: float = 12.0,
+    target_lufs: Annotated[float, Field(ge=-40, le=-6)] = -16.0,
+    *,
+    ctx: ToolContext,
+) -> Video:
+    """A stand-in with options measured in units.
+
+    Args:
+        gains_db: one gain in dB per track.
+        duck_db: how far the music drops under the voice, in dB.
+        target_lufs: loudness of the result in LUFS.
+    """
+    raise NotImplementedError
+
+
+def test_a_number_in_the_unit_one_option_is_documented_in_fills_it():
+    params = list(get_spec(_mixer).params.values())
+    assert fill_literals(params, "get it to -16 LUFS for the podcast feed") == {"target_lufs": -16.0}
+    # two options are in dB: "4 dB" says neither
+    assert fill_literals(params, "bring the vocals up 4 dB") == {}
+
+
+def test_an_arrow_asks_for_what_it_points_at():
+    from agent.planners._request import target_kind
+
+    paths = {Path("riff.wav"): "Audio"}
+    (clause,) = read_request("riff.wav → .mid pls", list(paths), paths).clauses
+    assert target_kind(clause) == "Midi"
