@@ -64,7 +64,10 @@ _NEGATING = frozenset("no not without don't dont never nothing".split())
 _SOFTENERS = frozenset("just too so very overly any a the".split())
 _SKIP = frozenset(
     "a an the this that these those my your it its of in on to for with and or me i please make create "
-    "generate give turn say play song track music piece audio voice sound recording file picture".split()
+    "generate give turn say play song track music piece audio voice sound recording file picture "
+    # words for a kind of option, or for whom it is set, name none of its values ("the right emotion")
+    "emotion emotions emotional mood moods feeling feelings tone expression expressions style vibe face "
+    "character avatar person speaker narrator host".split()
 )
 
 

@@ -256,6 +256,19 @@ def test_a_choice_or_switch_that_is_negated_is_not_taken(text, expected):
     assert {k: v for k, v in _fill(text).items() if k in ("mood", "loop")} == expected
 
 
+def test_a_word_for_the_kind_of_option_or_its_bearer_names_none_of_its_values():
+    def similar(words, choices):  # to a sentence encoder, "emotion" and "avatar" are near "dark"
+        near = {
+            "emotion": [0.2, 0.3, 0.3, 0.7],
+            "avatar": [0.1, 0.1, 0.2, 0.5],
+            "gloomy": [0.3, 0.2, 0.35, 0.55],
+        }
+        return np.array([near.get(w, [0.0] * 4) for w in words])
+
+    assert "mood" not in _fill("my avatar, with the right emotion", similar)
+    assert _fill("my avatar, with a gloomy emotion", similar)["mood"] == "dark"
+
+
 def test_a_backend_is_chosen_only_when_the_request_picks_it_by_name():
     near = np.array([[0.9, 0.2, 0.2]])  # every word close to the first choice
     assert (
