@@ -38,7 +38,8 @@ _GLOSS = 0.6  # …and of a word an input's documentation uses to its name ("tun
 #: Words asking for an option to follow something else ("in the same key as", "whatever mood fits").
 MATCH_WORDS = frozenset(
     "same match matching matches matched fit fits fitting suit suits suited suiting whatever according "
-    "reflect reflects reflecting mirror mirrors mirroring based".split()
+    "reflect reflects reflecting mirror mirrors mirroring based right appropriate appropriately suitable "
+    "proper properly deserves deserve".split()
 )
 #: Words pointing at a value found by another step ("speak it with that mood", "its tempo").
 POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())

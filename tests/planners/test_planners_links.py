@@ -297,3 +297,10 @@ def test_a_value_to_match_is_read_from_what_the_plan_measures_already(planner, r
     plan = _plan(planner, registry, request, [recording])
     assert [s.tool for s in plan.steps] == ["feeling_in_voice", "read_aloud"]
     assert plan.steps[1].args["style"] == "$feeling_in_voice.label"
+
+
+def test_the_right_emotion_for_a_text_is_its_measured_feeling(planner):
+    registry = Registry([text_feeling, feeling_in_voice, read_aloud])
+    plan = _plan(planner, registry, "read 'we won the cup!' aloud with the right emotion")
+    assert [s.tool for s in plan.steps] == ["text_feeling", "read_aloud"]
+    assert plan.steps[1].args["style"] == "$text_feeling.emotion"
