@@ -23,7 +23,7 @@ from tools import Artifact, Registry, ToolSpec, accepts
 from tools._minilm import Encoder
 from tools._types import artifact_types, is_list, list_item, strip_optional
 
-from ._literals import fill_literals, spells_values
+from ._literals import fill_literals, spells_values, unit_named
 from ._request import stem, words
 
 __all__ = ["DETAIL", "EXAMPLE", "SUMMARY", "Catalog", "Output", "ToolCard", "tool_texts"]
@@ -180,6 +180,8 @@ class Catalog:
         self._literals: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._stated: dict[tuple[str, ...], frozenset[tuple[str, Any]]] = {}
         self._pairs: dict[tuple[str, str], float] = {}
+        #: memo of the planner's search, by parameter: the tools whose outputs can stand for it
+        self.standers: dict[int, tuple[Any, list[tuple[float, ToolCard, str | None]]]] = {}
 
     def _card(self, spec: ToolSpec, texts: list[tuple[str, int]], vectors: dict[str, np.ndarray]) -> ToolCard:
         name_words = spec.name.replace("_", " ")
@@ -246,8 +248,10 @@ class Catalog:
         switches and durations are left out: "happy" or "10 seconds" suit many steps."""
         if texts not in self._stated:
             found = set()
-            for card, names in self._spelling:
+            for card, names, units in self._spelling:
                 for text in texts:
+                    if units is not None and not any(u in text.lower() for u in units):
+                        continue  # "-16 LUFS" is spelled out only where LUFS is said
                     values = self.literals(card, names, text, fuzzy=False)
                     found.update((k, v) for k, v in values.items() if isinstance(v, str | int | float))
             self._stated[texts] = frozenset(found)
@@ -266,12 +270,17 @@ class Catalog:
         return found
 
     @cached_property
-    def _spelling(self) -> list[tuple[ToolCard, frozenset[str]]]:
-        """The tools with options a request can spell out, and those options' names."""
-        found = [
-            (card, frozenset(p.name for p in card.plain_params if spells_values(p))) for card in self.cards
-        ]
-        return [(card, names) for card, names in found if names]
+    def _spelling(self) -> list[tuple[ToolCard, frozenset[str], frozenset[str] | None]]:
+        """The tools with options a request can spell out, those options' names, and the units
+        a text must say for any of them to be spelled out (None: no unit needed)."""
+        found = []
+        for card in self.cards:
+            spelled = [p for p in card.plain_params if spells_values(p)]
+            units = [unit_named(p) for p in spelled]
+            if spelled:
+                needed = None if None in units else frozenset(u.lower() for u in units if u)
+                found.append((card, frozenset(p.name for p in spelled), needed))
+        return found
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two short texts."""

@@ -46,6 +46,8 @@ POINTING_WORDS = frozenset("that those its their resulting detected measured est
 _MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
 #: Words for what is said or sung (a quote reads "these words"): the material, not a property of it.
 _SPOKEN = frozenset("word words line lines sentence sentences lyrics".split())
+_MATCH_OR_SPOKEN = MATCH_WORDS | _SPOKEN
+_NO_CONCEPT = STOP_WORDS | MATCH_WORDS | _SPOKEN | _MATERIAL
 _SUBJECTS = frozenset("i you he she it we they".split())
 _NAMED_MAKER = 0.3  # how much naming a producing tool counts, against about 1 for its fit
 _SIDE_OUTPUT = 0.3  # how much less a tool counts that makes the input only as a side file
@@ -229,14 +231,9 @@ class ImpliedSteps:
         concepts = [
             w
             for w in said
-            if w not in MATCH_WORDS | _SPOKEN and (w not in _MATERIAL or w in verbs) and stem(w) not in inputs
+            if w not in _MATCH_OR_SPOKEN and (w not in _MATERIAL or w in verbs) and stem(w) not in inputs
         ]
-        candidates = [
-            (fit, card, field_name)
-            for card in self.catalog.cards
-            if card is not step.card
-            for field_name, fit in standing_for(param, card)
-        ]
+        candidates = [c for c in self._standers(param) if c[1] is not step.card]
         # the option is named by its own name or by what stands for it ("the same mood": an
         # emotion, which a voice's label gives as well)
         named = (
@@ -265,6 +262,15 @@ class ImpliedSteps:
             made.why = f"{step.card.name}'s {param.name} should match {_inputs(made)}"
             return f"${made.id}.{field_name}" if field_name else f"${made.id}"
         return None
+
+    def _standers(self, param: Param) -> list[tuple[float, ToolCard, str | None]]:
+        """(fit, tool, output field) for every output in the catalog that can give ``param``
+        its value; memoised on the catalog (a plan asks for each option it fills)."""
+        memo = self.catalog.standers
+        if id(param) not in memo:  # the param is kept so its id stays unique
+            found = [(fit, card, f) for card in self.catalog.cards for f, fit in standing_for(param, card)]
+            memo[id(param)] = (param, found)
+        return memo[id(param)][1]
 
     def read_named_files(self) -> None:
         """A file the request names that no step reads ("have *the portrait* sing 'la la la'")
@@ -311,7 +317,7 @@ class ImpliedSteps:
         said = [w for c in self.request.clauses for w in c.words]
         if not set(said) & (MATCH_WORDS | POINTING_WORDS):
             return
-        concepts = [w for w in said if w not in STOP_WORDS | MATCH_WORDS | _SPOKEN | _MATERIAL]
+        concepts = [w for w in said if w not in _NO_CONCEPT]
         for step in self.steps:
             for param in step.card.plain_params:
                 if param.name in step.args:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -22,7 +23,7 @@ from tools._types import strip_optional
 from ._request import stem, words
 from ._values import shape_of, stated_value
 
-__all__ = ["fill_literals", "listed_values", "parse_durations_s", "spells_values"]
+__all__ = ["fill_literals", "listed_values", "parse_durations_s", "spells_values", "unit_named"]
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -122,7 +123,7 @@ def fill_literals(
     said = words(text)
     own: tuple[str, list[str]] | None = None  # the text for values that describe what to make
     values: dict[str, Any] = {}
-    units = [u for p in params if (u := _unit_named(p))]
+    units = [u for p in params if (u := unit_named(p))]
     for param in params:
         if spells_values(param):
             if own is None:
@@ -131,7 +132,7 @@ def fill_literals(
             value = _value(param, *own, similar, tool_words)
         else:
             value = _value(param, text, said, similar, tool_words)
-        unit = _unit_named(param)
+        unit = unit_named(param)
         if value is None and unit and units.count(unit) == 1 and _is_number(param.annotation):
             value = _measured(unit, text)  # "-16 LUFS"; a unit two options share ("dB") says neither
         if value is not None:
@@ -189,10 +190,15 @@ def _is_number(ann: Any) -> bool:
     return bool(args) and all(a in (int, float, type(None)) for a in args)
 
 
-def _unit_named(param: Param) -> str | None:
+def unit_named(param: Param) -> str | None:
     """The unit a parameter's documentation gives its value in ("loudness in LUFS", "in dB"):
     a short word with a capital, so that "in seconds" or "in the mix" are none."""
-    match = _UNIT.search(param.description)
+    return _unit_in(param.description)
+
+
+@lru_cache(maxsize=65536)
+def _unit_in(description: str) -> str | None:
+    match = _UNIT.search(description)
     return match.group(1) if match else None
 
 
@@ -280,7 +286,7 @@ def spells_values(param: Param) -> bool:
             or bool(_QUOTED_VALUE.search(param.description))
         )  # fmt: skip
     if ann in (int, float) or _is_number(ann):
-        return "tempo" in name or "bpm" in name or "beats per minute" in doc or _unit_named(param) is not None
+        return "tempo" in name or "bpm" in name or "beats per minute" in doc or unit_named(param) is not None
     return False
 
 
