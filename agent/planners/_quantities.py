@@ -58,6 +58,19 @@ _EVERY = frozenset("each both every all".split())
 _SEVERAL = re.compile(
     r"\b(?:these|those|the|my|our)\s+(?:[2-9]|two|three|four|five)\s+[a-z]+s\b", re.IGNORECASE
 )
+_WORD = r"[^\s,;.!?'\"“”‘’]+"
+#: "… slow, then again fast": the last few words before a conjunction and "again", and what follows.
+_AGAIN = re.compile(
+    rf"(?P<first>(?:{_WORD}\s+){{0,2}}{_WORD})\s*,?\s+(?:and\s+then|and|then)\s+again\s+(?P<second>[^,;.!?]{{1,40}})",
+    re.IGNORECASE,
+)
+#: "on violin, on cello and on flute": one value per repeated preposition, one result each.
+_ITEM = r"[^\s,;.!?'\"“”‘’]+(?:\s+[^\s,;.!?'\"“”‘’]+){0,2}?"
+_EACH_PREPOSED = re.compile(
+    rf"\b(?P<p>on|in)\s+{_ITEM}(?:\s*,\s*(?P=p)\s+{_ITEM})*\s*,?\s+and\s+(?P=p)\s+{_ITEM}(?=\s*(?:[,;.!?]|$))",
+    re.IGNORECASE,
+)
+_ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
 _TIMES = re.compile(
     r"\b(?:(?P<twice>twice)|(?P<n>\d{1,2}|two|three|four|five)\s+times)\b(?!\s+(?:as|faster|slower|louder|quieter|more|less))",
     re.IGNORECASE,
@@ -135,7 +148,13 @@ def _variants(text: str) -> list[str]:
 
 def protect_variants(text: str) -> str:
     """``text`` with the commas of an enumeration ("one happy, one calm") joined by "and", so
-    that cutting the request into clauses keeps the enumeration in one clause."""
+    that cutting the request into clauses keeps the enumeration in one clause; a second
+    variant asked for "again" ("slow, then again fast", "in C major and again in E major")
+    becomes one too."""
+    text = _AGAIN.sub(r"once \g<first> and once \g<second>", text)
+    text = _EACH_PREPOSED.sub(
+        lambda m: " and ".join(f"once {p}" for p in _ITEM_SPLIT.split(m.group(0))), text
+    )
     return re.sub(
         r"(\b(?:one|once)\s+[^,;.!?]{1,40}?)\s*,\s*(?=(?:and\s+)?(?:one|once|another)\b)",
         r"\1 and ",

@@ -140,6 +140,21 @@ def test_an_enumeration_stays_in_one_clause():
     assert len(clauses) == 1 and clauses[0].quantity.variants == ["happy", "calm"]
 
 
+@pytest.mark.parametrize(
+    ("request_text", "variants"),
+    [
+        ("read 'mind the gap' slow, then again fast", ["slow", "fast"]),
+        ("sing 'la la' in C major and again in E major, I'm finding my range", ["in C major", "in E major"]),
+        ("render theme.mid on violin, on cello and on flute", ["on violin", "on cello", "on flute"]),
+        ("a piece on piano and strings", []),  # one ensemble: the preposition is not repeated
+        ("make it again but happier", []),  # a follow-up: no first variant in this request
+    ],
+)
+def test_a_variant_asked_for_again_or_a_repeated_preposition_is_one_result_each(request_text, variants):
+    clauses = read_request(request_text, [], {}).clauses
+    assert clauses[0].quantity.variants == variants
+
+
 def test_clauses_know_whether_they_ask_or_only_tell():
     first, second = read_request(
         "I have an image of my cat. Could you tell me what is in it?", [], {}
