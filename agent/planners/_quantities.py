@@ -71,6 +71,11 @@ _EACH_PREPOSED = re.compile(
     re.IGNORECASE,
 )
 _ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+#: "three ways: happy, sad, and epic", "three styles — sway, bounce, party —": values after a count.
+_COUNT_LISTED = re.compile(
+    r"(?P<head>\b(?P<n>[2-5]|two|three|four|five)\s+[a-z]+s\s*(?::|—|–|\s-)\s*)(?P<list>[^.;:!?—–]+?)(?P<tail>\s*(?:[.;!?—–]|$))",
+    re.IGNORECASE,
+)
 _TIMES = re.compile(
     r"\b(?:(?P<twice>twice)|(?P<n>\d{1,2}|two|three|four|five)\s+times)\b(?!\s+(?:as|faster|slower|louder|quieter|more|less))",
     re.IGNORECASE,
@@ -142,7 +147,7 @@ def _variants(text: str) -> list[str]:
         return []
     rest = re.split(rf"{_SEPARATOR}(?:{match.group('k')}|another)\s+", match.group("rest"))
     found = [match.group("first"), *rest]
-    found = [re.split(r"[,;]|\s+(?:and|but|then)\s+", v)[0].strip() for v in found]
+    found = [re.split(r"[,;—–]|\s+(?:and|but|then)\s+", v)[0].strip() for v in found]
     return [v for v in found if v][:_MAX_COUNT]
 
 
@@ -152,6 +157,7 @@ def protect_variants(text: str) -> str:
     variant asked for "again" ("slow, then again fast", "in C major and again in E major")
     becomes one too."""
     text = _AGAIN.sub(r"once \g<first> and once \g<second>", text)
+    text = _COUNT_LISTED.sub(_listed_after_count, text)
     text = _EACH_PREPOSED.sub(
         lambda m: " and ".join(f"once {p}" for p in _ITEM_SPLIT.split(m.group(0))), text
     )
@@ -161,6 +167,17 @@ def protect_variants(text: str) -> str:
         text,
         flags=re.IGNORECASE,
     )
+
+
+def _listed_after_count(match: re.Match[str]) -> str:
+    """ "three ways: happy, sad, and epic" as "three ways: once happy and once sad and once
+    epic" when as many short values are listed as counted; else unchanged."""
+    items = [i.strip() for i in _ITEM_SPLIT.split(match.group("list").strip()) if i.strip()]
+    number = match.group("n").lower()
+    count = int(number) if number.isdigit() else _NUMBERS.get(number, 0)
+    if len(items) != count or any(len(i.split()) > 3 for i in items):
+        return match.group(0)
+    return match.group("head") + " and ".join(f"once {i}" for i in items) + match.group("tail")
 
 
 def names_several(text: str) -> bool:

@@ -100,7 +100,9 @@ def test_save_load_and_continue(tmp_path):
     (turn,) = resumed.turns
     assert isinstance(turn.result, RunResult) and turn.result.step("tone").status == "finished"
     assert turn.result.step("tone").output.path == first.step("tone").output.path
-    assert resumed.context()[0].args == {"freq_hz": 440.0} and resumed.context()[0].kind == "Audio"  # "440 Hz"
+    assert (
+        resumed.context()[0].args == {"freq_hz": 440.0} and resumed.context()[0].kind == "Audio"
+    )  # "440 Hz"
     second = resumed.ask("how loud is it")
     assert first.step("tone").output.path.name in second.plan.steps[0].args["audio"] and second.ok
     assert len(json.loads((tmp_path / "conv" / "conversation.json").read_text())["turns"]) == 2

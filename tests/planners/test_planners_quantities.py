@@ -147,10 +147,13 @@ def test_an_enumeration_stays_in_one_clause():
         ("sing 'la la' in C major and again in E major, I'm finding my range", ["in C major", "in E major"]),
         ("render theme.mid on violin, on cello and on flute", ["on violin", "on cello", "on flute"]),
         ("a piece on piano and strings", []),  # one ensemble: the preposition is not repeated
+        ("sing 'hold on' three ways: happy, sad, and epic", ["happy", "sad", "epic"]),
+        ("read it three ways — calm, sad and angry — as separate files", ["calm", "sad", "angry"]),
+        ("two things: the key of the song and the lyrics as text", []),  # not values of one option
         ("make it again but happier", []),  # a follow-up: no first variant in this request
     ],
 )
-def test_a_variant_asked_for_again_or_a_repeated_preposition_is_one_result_each(request_text, variants):
+def test_values_asked_for_again_or_listed_after_a_count_are_one_result_each(request_text, variants):
     clauses = read_request(request_text, [], {}).clauses
     assert clauses[0].quantity.variants == variants
 
