@@ -20,11 +20,11 @@ import numpy as np
 
 from .._context import Earlier
 from ._build import Builder, DraftStep
-from ._catalog import Catalog
+from ._catalog import STOP_WORDS, Catalog
 from ._costs import AGAIN_COST, FAILED_STEP_COST, FOLLOW_UP_BONUS, UNUSED_FILE_COST, UNUSED_QUOTE_COST
 from ._implied import references
 from ._quantities import Quantity, only_counts
-from ._request import Clause, Request, kinds_named
+from ._request import KIND_NOUNS, Clause, Request, kinds_named, words
 
 __all__ = ["Candidate", "search"]
 
@@ -35,6 +35,7 @@ _OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool�
 _EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file or quote it gives, or lay a layer, are
 _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
+_MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns) | {"file", "files"}
 _TEMPERATURE = 0.15  # how sharply value differences become confidence
 
 
@@ -92,8 +93,8 @@ def search(
                 + _takers(catalog, c),
             )
             if not (
-                only_counts(c.words) or c.declines
-            )  # "one file each", "no vocals": qualify the step before
+                only_counts(c.words) or c.declines or (scene[i] and _only_names_a_file(c))
+            )  # "one file each", "no vocals": qualify the step before; "the audio is a.wav" too
             else []
             for i, (row, c) in enumerate(zip(scores, request.clauses, strict=True))
         ],
@@ -170,8 +171,12 @@ def _scene_setting(request: Request) -> list[bool]:
 
 
 def _only_names_a_file(clause: Clause) -> bool:
-    """Whether the clause is little more than a file's name ("…, interview.wav.")."""
-    return bool(clause.named) and len(clause.words) <= 3
+    """Whether the clause is little more than a file's name ("…, interview.wav.", "the audio
+    is keynote.wav"): nothing left once the file and the nouns for kinds of file are."""
+    if not clause.named:
+        return False
+    masked = words(clause.masked)
+    return len(clause.words) <= 3 or not [w for w in masked if w not in STOP_WORDS and w not in _MATERIAL]
 
 
 def _options(row: np.ndarray, also: list[int]) -> list[int]:

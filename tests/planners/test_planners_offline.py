@@ -493,6 +493,16 @@ def test_the_same_input_is_no_option_to_match(planner):
     assert not any(str(v).startswith("$") for k, v in plan.steps[1].args.items() if k != "melody")
 
 
+def test_a_clause_that_only_says_which_file_is_which_asks_for_no_tool(planner, files):
+    """ "…, the audio is talk.wav" hands the file to the clause that asks; it asks for no
+    transcript of its own."""
+    from tools import default_registry
+
+    request_text = "make upper-body gestures for my host avatar, the audio is talk.wav"
+    plan = _plan(planner, default_registry(), request_text, files("talk.wav"))
+    assert [s.tool for s in plan.steps] == ["co_speech_gesture"]
+
+
 def test_a_clause_pointed_back_at_that_asks_for_nothing_describes_what_to_make(planner):
     """ "20s of bouncy funk …, and then a figure dancing to it": the dance needs music, and the
     clause "it" points at asks for no tool by itself but describes the music to compose."""
