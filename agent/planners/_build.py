@@ -282,8 +282,9 @@ class Builder(ImpliedSteps, SourcePicking, ValueFilling):
         nouns = set().union(*(KIND_NOUNS.get(t.__name__, frozenset()) for t in param.artifact_types))
         determiners = set()
         for clause in self.request.clauses:
-            for i, word in enumerate(clause.words):
-                if nouns & set(clause.words[i + 1 : i + 4]):
+            said = clause.words  # read once: a property
+            for i, word in enumerate(said):
+                if nouns & set(said[i + 1 : i + 4]):
                     determiners.add(word)
         return bool(determiners & _ANY) and not determiners & _OWNING
 

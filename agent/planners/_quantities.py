@@ -61,7 +61,8 @@ _SEVERAL = re.compile(
 _WORD = r"[^\s,;.!?'\"“”‘’]+"
 #: "… slow, then again fast": the last few words before a conjunction and "again", and what follows.
 _AGAIN = re.compile(
-    rf"(?P<first>(?:{_WORD}\s+){{0,2}}{_WORD})\s*,?\s+(?:and\s+then|and|then)\s+again\s+(?P<second>[^,;.!?]{{1,40}})",
+    rf"(?<![^\s,;.!?'\"“”‘’])(?P<first>(?:{_WORD}\s+){{0,2}}{_WORD})\s*,?\s+(?:and\s+then|and|then)\s+again\s+"
+    r"(?P<second>[^,;.!?]{1,40})",  # the look-behind starts only at a word: long words stay linear
     re.IGNORECASE,
 )
 #: "on violin, on cello and on flute": one value per repeated preposition, one result each.

@@ -453,22 +453,25 @@ def _split(text: str) -> list[tuple[str, bool, bool]]:
 def _split_and(sentence: str) -> list[str]:
     pieces = _AND.split(sentence)  # text, conjunction, text, …
     merged = [pieces[0]]
+    before = words(pieces[0])[:2]  # the first two words of the clause being merged: all that is asked
     for conjunction, piece in zip(pieces[1::2], pieces[2::2], strict=True):
         # "vocals and instrumental", "drum and bass", "a.wav and b.wav" stay whole: what
         # follows "and" must start a clause of its own (a verb, or a question), unless the
         # conjunction stresses that a second thing is wanted ("a face curve CSV plus a body
         # BVH", "my face AND body").
-        said, before = words(piece), words(merged[-1])
-        said = list(itertools.dropwhile(lambda w: w in _HEDGES, said))  # "and maybe put …"
+        said = words(piece)
+        leading = list(itertools.dropwhile(lambda w: w in _HEDGES, said))  # "and maybe put …"
         stressed = conjunction == "AND" or conjunction.lower() == "plus"
         if (
-            said
-            and (stressed or said[0] in VERBS or said[0] in _QUESTION)
+            leading
+            and (stressed or leading[0] in VERBS or leading[0] in _QUESTION)
             and (len(before) >= 2 or (before[:1] and before[0] in VERBS))
         ):
             merged.append(piece)
+            before = said[:2]
         else:
             merged[-1] += " and " + piece
+            before = [*before, "and", *said][:2]
     return merged
 
 
