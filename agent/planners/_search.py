@@ -116,9 +116,11 @@ def search(
     # doing nothing leaves every file unused and every quote unsaid
     nothing = -(UNUSED_FILE_COST * len(kinds) + UNUSED_QUOTE_COST * len(request.quotes))
     values = [c.value for c in ranked if c.builder.steps] + [nothing]
+    best = ranked[0].value if ranked else nothing
+    if ranked and not ranked[0].builder.steps:
+        values.append(best)  # a reading whose step lacks an input may stand above doing nothing
     top = max(values)
     weights = [math.exp((v - top) / _TEMPERATURE) for v in values]
-    best = ranked[0].value if ranked else nothing
     confidence = math.exp((best - top) / _TEMPERATURE) / sum(weights)
     return ranked, confidence
 

@@ -205,6 +205,23 @@ def test_a_tool_whose_input_is_missing_is_not_invented(planner, catalog):
     assert "music_separate needs Audio" in plan.reply and "-f" in plan.reply
 
 
+def test_confidence_stays_a_probability_when_the_best_reading_lacks_an_input(planner, files):
+    """ "put my face onto the man in still.jpg": the likeliest reading's step lacks a second
+    photo; it is one of the readings the confidence is shared among, so it never exceeds 1."""
+    from agent.planners._relevance import relevance
+    from agent.planners._request import read_request
+    from agent.planners._search import search
+    from tools import default_registry
+
+    catalog = planner.catalog(default_registry())
+    (still,) = files("still.jpg")
+    kinds = {still: "Image"}
+    request = read_request("put my face onto the man in still.jpg", [still], kinds)
+    tools, none = relevance().probabilities(catalog, request.clauses, kinds)
+    ranked, confidence = search(catalog, request, kinds, tools, none)
+    assert not ranked[0].builder.steps and 0.0 <= confidence <= 1.0
+
+
 def test_a_missing_input_the_request_lets_us_make_up_is_made_and_the_users_own_is_asked_for(planner):
     from tools import default_registry
 
