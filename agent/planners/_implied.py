@@ -24,7 +24,7 @@ from ._catalog import STOP_WORDS, ToolCard, is_artifact, is_description, json_ke
 from ._costs import IDENTICAL_COPY_COST, PRODUCER_COST, PRODUCER_CREDIT
 from ._literals import listed_values
 from ._quantities import Quantity
-from ._request import KIND_NOUNS, stem, words
+from ._request import FILE_NOUNS, stem, words
 
 if TYPE_CHECKING:
     from ._build import DraftStep
@@ -43,7 +43,7 @@ MATCH_WORDS = frozenset(
 )
 #: Words pointing at a value found by another step ("speak it with that mood", "its tempo").
 POINTING_WORDS = frozenset("that those its their resulting detected measured estimated found".split())
-_MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns)
+_MATERIAL = FILE_NOUNS
 #: Words for what is said or sung (a quote reads "these words"): the material, not a property of it.
 _SPOKEN = frozenset("word words line lines sentence sentences lyrics".split())
 _MATCH_OR_SPOKEN = MATCH_WORDS | _SPOKEN

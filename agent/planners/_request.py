@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ._quantities import Quantity, protect_variants, read_quantity
 
-__all__ = ["Clause", "Request", "read_request", "stem", "target_kind", "words"]
+__all__ = ["FILE_NOUNS", "KIND_NOUNS", "Clause", "Request", "read_request", "stem", "target_kind", "words"]
 
 # A quote opens after the start, a space or an opening sign and closes before the end, a
 # space or punctuation, so the apostrophes of "speaker's" and "don't" are not quotes.
@@ -255,6 +255,8 @@ KIND_NOUNS = {
     "Json": frozenset("json data".split()),
     "Motion": frozenset("bvh motion mocap".split()),
 }
+#: Every noun for a kind of file ("photo", "recording", "midi").
+FILE_NOUNS = frozenset().union(*KIND_NOUNS.values())
 
 
 def kinds_named(clause: Clause) -> set[str]:

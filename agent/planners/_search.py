@@ -24,7 +24,7 @@ from ._catalog import STOP_WORDS, Catalog
 from ._costs import AGAIN_COST, FAILED_STEP_COST, FOLLOW_UP_BONUS, UNUSED_FILE_COST, UNUSED_QUOTE_COST
 from ._implied import references
 from ._quantities import Quantity, only_counts
-from ._request import KIND_NOUNS, Clause, Request, kinds_named, words
+from ._request import FILE_NOUNS, Clause, Request, kinds_named, words
 
 __all__ = ["Candidate", "search"]
 
@@ -35,7 +35,7 @@ _OPTION_SPREAD = 0.5  # …nor those this far below the clause's likeliest tool�
 _EXTRA_OPTIONS = 2  # …but the likeliest of those that read a file or quote it gives, or lay a layer, are
 _LAYER_VALUE = 0.1  # a clause that lays something described under the rest is worth a mix
 _FOLLOW_UP_WORDS = 6
-_MATERIAL = frozenset(w for nouns in KIND_NOUNS.values() for w in nouns) | {"file", "files"}
+_MATERIAL = FILE_NOUNS | {"file", "files"}
 _TEMPERATURE = 0.15  # how sharply value differences become confidence
 
 
