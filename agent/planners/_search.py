@@ -24,7 +24,7 @@ from ._catalog import STOP_WORDS, Catalog
 from ._costs import AGAIN_COST, FAILED_STEP_COST, FOLLOW_UP_BONUS, UNUSED_FILE_COST, UNUSED_QUOTE_COST
 from ._implied import references
 from ._quantities import Quantity, only_counts
-from ._request import FILE_NOUNS, Clause, Request, kinds_named, words
+from ._request import FILE_NOUNS, Clause, Request, kinds_named
 
 __all__ = ["Candidate", "search"]
 
@@ -175,10 +175,10 @@ def _scene_setting(request: Request) -> list[bool]:
 def _only_names_a_file(clause: Clause) -> bool:
     """Whether the clause is little more than a file's name ("…, interview.wav.", "the audio
     is keynote.wav"): nothing left once the file and the nouns for kinds of file are."""
-    if not clause.named:
-        return False
-    masked = words(clause.masked)
-    return len(clause.words) <= 3 or not [w for w in masked if w not in STOP_WORDS and w not in _MATERIAL]
+    said = clause.words
+    return bool(clause.named) and (
+        len(said) <= 3 or not [w for w in said if w not in STOP_WORDS and w not in _MATERIAL]
+    )
 
 
 def _options(row: np.ndarray, also: list[int]) -> list[int]:
