@@ -59,6 +59,9 @@ _PHRASE_BREAKS = frozenset(
     "a an the of in on to for with and or but from into onto as by at like than over under up down out off "
     "about so then is are was be sounds sound sounding it me".split()
 )
+_TIMES_AS = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×](?!\w)|(?<![\w.])[x×]\s*(\d+(?:\.\d+)?)\b", re.IGNORECASE
+)
 _UNIT = re.compile(r"\bin ([a-z]{0,3}[A-Z][A-Za-z]{0,4})\b")
 _MAX_MODIFIED = 5
 _NEGATING = frozenset("no not without don't dont never nothing".split())
@@ -157,6 +160,8 @@ def _value(param: Param, text: str, said: list[str], similar: Any, tool_words: f
         if "tempo" in name or "bpm" in name or "beats per minute" in doc:
             match = _TEMPO.search(text)
             return float(match.group(1)) if match else None
+        if "multiplier" in doc and (match := _TIMES_AS.search(text)):  # "at 0.8x speed"
+            return float(match.group(1) or match.group(2))
         if ann is int and shape_of(param) == "year":  # "the decisions of 2021"
             year = stated_value(param, text)
             return int(year) if year else None

@@ -333,3 +333,14 @@ def test_an_arrow_asks_for_what_it_points_at():
     paths = {Path("riff.wav"): "Audio"}
     (clause,) = read_request("riff.wav → .mid pls", list(paths), paths).clauses
     assert target_kind(clause) == "Midi"
+
+
+def test_a_multiplier_takes_a_number_written_with_an_x():
+    from tools import Param
+
+    speed = Param(
+        "speed", float, "speaking-rate multiplier, 0.25 to 4 (1 = normal).", required=False, default=1.0
+    )
+    assert fill_literals([speed], "read it at about 0.8x speed") == {"speed": 0.8}
+    assert fill_literals([speed], "x1.5 please") == {"speed": 1.5}
+    assert fill_literals([speed], "the 3x3 grid of options") == {}  # a size, not a rate
