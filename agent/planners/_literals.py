@@ -126,7 +126,7 @@ def fill_literals(
     said = words(text)
     own: tuple[str, list[str]] | None = None  # the text for values that describe what to make
     values: dict[str, Any] = {}
-    units = [u for p in params if (u := unit_named(p))]
+    units = {p.name: unit_named(p) for p in params}
     for param in params:
         if spells_values(param):
             if own is None:
@@ -135,8 +135,8 @@ def fill_literals(
             value = _value(param, *own, similar, tool_words)
         else:
             value = _value(param, text, said, similar, tool_words)
-        unit = unit_named(param)
-        if value is None and unit and units.count(unit) == 1 and _is_number(param.annotation):
+        unit = units[param.name]
+        if value is None and unit and list(units.values()).count(unit) == 1 and _is_number(param.annotation):
             value = _measured(unit, text)  # "-16 LUFS"; a unit two options share ("dB") says neither
         if value is not None:
             values[param.name] = value
@@ -153,7 +153,7 @@ def _value(param: Param, text: str, said: list[str], similar: Any, tool_words: f
         return _choice(param.choices, said, similar, tool_words)
     if ann is bool:
         return _switch(name, said)
-    if ann in (int, float) or _is_number(ann):
+    if _is_number(ann):
         if "dur" in name or "length" in name or (name.endswith("_s") and "second" in doc):
             durations = parse_durations_s(text)
             return durations[0] if durations else None
@@ -290,7 +290,7 @@ def spells_values(param: Param) -> bool:
             "instrument" in name or name == "key" or name.endswith("_key") or "key such as" in doc
             or bool(_QUOTED_VALUE.search(param.description))
         )  # fmt: skip
-    if ann in (int, float) or _is_number(ann):
+    if _is_number(ann):
         return "tempo" in name or "bpm" in name or "beats per minute" in doc or unit_named(param) is not None
     return False
 
